@@ -1,0 +1,81 @@
+// bankd's configuration file (JSON), shared by bankd (reader) and by
+// `bankctl sandbox` and the tests (writers). `bankd --help` documents it.
+//
+//   {
+//     "rpc_address": "127.0.0.1:8000",
+//     "published_address": "127.0.0.1:8000",           (default: rpc_address)
+//     "data_directory": "data",       node and service keys, kept across restarts
+//     "ledger": {"directory": "ledger"},
+//     "service_certificate_file": "service_cert.pem",  written at every start
+//     "node_certificate": {"subject_alt_names": ["iPAddress:127.0.0.1"]},
+//     "members": [{"certificate_file": "member0_cert.pem",
+//                  "encryption_public_key_file": "member0_enc_pubk.pem",
+//                  "member_data": {...}}],
+//     "users": [{"certificate_file": "user0_cert.pem", "user_data": {...}}],
+//     "ledger_signatures": {"tx_count": 5000, "delay": "1000ms"},
+//     "http_configuration": {"max_body_size": "1MB"},
+//     "worker_threads": 2,
+//     "open_at_start": true
+//   }
+//
+// Relative paths are relative to the directory of the configuration file.
+// Members and users are registered in the genesis transaction, i.e. only
+// when the ledger is empty; afterwards governance changes them.
+// "open_at_start" (default true): the genesis opens the service with the
+// initial members Active. false starts as a new CCF service does: status
+// Opening, initial members Accepted; the members acknowledge the state
+// digest, add users and open the service by governance
+// (bank::gov::AddUsersAndOpen, as `bankctl sandbox up` does).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bank/status.hpp"
+
+namespace bank {
+
+struct BankdMemberConfig {
+  std::string certificate_file;
+  std::string encryption_public_key_file;  // optional
+  nlohmann::json member_data;              // null: none
+};
+
+struct BankdUserConfig {
+  std::string certificate_file;
+  nlohmann::json user_data;  // null: none
+};
+
+struct BankdConfig {
+  std::string rpc_address = "127.0.0.1:8000";
+  std::string published_address;  // empty: rpc_address
+  std::string data_directory = "data";
+  std::string ledger_directory = "ledger";
+  std::string service_certificate_file = "service_cert.pem";
+  std::vector<std::string> subject_alt_names = {"iPAddress:127.0.0.1"};
+  std::vector<BankdMemberConfig> members;
+  std::vector<BankdUserConfig> users;
+  uint64_t signature_tx_count = 5000;
+  std::chrono::milliseconds signature_delay{1000};
+  uint64_t max_body_size = 1 << 20;
+  int worker_threads = 2;
+  bool open_at_start = true;
+
+  // Parses and validates; unknown keys are errors (a typo must not pass
+  // silently). Relative paths are resolved against `base_directory`.
+  static Result<BankdConfig> FromJson(const nlohmann::json& json, const std::string& base_directory);
+  // Reads and parses a file; relative paths resolve against its directory.
+  static Result<BankdConfig> Load(const std::string& path);
+  nlohmann::json ToJson() const;
+};
+
+// "1MB", "512KB", "1048576" or a JSON integer -> bytes.
+Result<uint64_t> ParseByteSize(const nlohmann::json& value);
+// "1000ms", "2s", or a JSON integer (milliseconds).
+Result<std::chrono::milliseconds> ParseDuration(const nlohmann::json& value);
+
+}  // namespace bank

@@ -1,0 +1,213 @@
+#include "bank/bankd_config.hpp"
+
+#include <cctype>
+#include <filesystem>
+#include <set>
+
+#include "bank/key.hpp"
+
+namespace bank {
+namespace fs = std::filesystem;
+namespace {
+
+using nlohmann::json;
+
+Status Invalid(const std::string& what) { return Status::InputFile("bankd config: " + what); }
+
+std::string Resolve(const std::string& base, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute() || base.empty()) return path;
+  return (fs::path(base) / path).lexically_normal().string();
+}
+
+Status CheckKeys(const json& object, const std::string& where, std::initializer_list<const char*> allowed) {
+  if (!object.is_object()) return Invalid(where + " must be an object");
+  std::set<std::string> known(allowed.begin(), allowed.end());
+  for (const auto& [key, value] : object.items())
+    if (!known.count(key)) return Invalid("unknown key \"" + key + "\" in " + where);
+  return Status::OK();
+}
+
+Result<std::string> String(const json& object, const char* key, const std::string& where, bool required,
+                           const std::string& fallback = "") {
+  if (!object.contains(key)) {
+    if (required) return Invalid(where + "." + key + " is required");
+    return fallback;
+  }
+  if (!object[key].is_string() || object[key].get<std::string>().empty())
+    return Invalid(where + "." + key + " must be a non-empty string");
+  return object[key].get<std::string>();
+}
+
+// Splits "<number><unit>" ("1MB", "1000ms"); the unit may be empty.
+bool SplitUnit(const std::string& text, uint64_t* number, std::string* unit) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 18) return false;
+  *number = std::stoull(text.substr(0, i));
+  *unit = text.substr(i);
+  for (auto& c : *unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return true;
+}
+
+}  // namespace
+
+Result<uint64_t> ParseByteSize(const json& value) {
+  if (value.is_number_unsigned()) return value.get<uint64_t>();
+  uint64_t n = 0;
+  std::string unit;
+  if (!value.is_string() || !SplitUnit(value.get<std::string>(), &n, &unit))
+    return Invalid("size must be a byte count or a string like \"1MB\"");
+  if (unit.empty() || unit == "B") return n;
+  if (unit == "KB") return n << 10;
+  if (unit == "MB") return n << 20;
+  if (unit == "GB") return n << 30;
+  return Invalid("unknown size unit \"" + unit + "\" (B, KB, MB, GB)");
+}
+
+Result<std::chrono::milliseconds> ParseDuration(const json& value) {
+  if (value.is_number_unsigned()) return std::chrono::milliseconds(value.get<uint64_t>());
+  uint64_t n = 0;
+  std::string unit;
+  if (!value.is_string() || !SplitUnit(value.get<std::string>(), &n, &unit))
+    return Invalid("duration must be milliseconds or a string like \"1000ms\"");
+  if (unit == "MS" || unit.empty()) return std::chrono::milliseconds(n);
+  if (unit == "S") return std::chrono::milliseconds(n * 1000);
+  if (unit == "MIN") return std::chrono::milliseconds(n * 60000);
+  return Invalid("unknown duration unit \"" + unit + "\" (ms, s, min)");
+}
+
+Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base) {
+  BANK_RETURN_IF_ERROR(CheckKeys(j, "the configuration",
+                                 {"rpc_address", "published_address", "data_directory", "ledger",
+                                  "service_certificate_file", "node_certificate", "members", "users",
+                                  "ledger_signatures", "http_configuration", "worker_threads", "open_at_start"}));
+  BankdConfig c;
+  BANK_ASSIGN_OR_RETURN(c.rpc_address, String(j, "rpc_address", "config", false, c.rpc_address));
+  BANK_ASSIGN_OR_RETURN(c.published_address, String(j, "published_address", "config", false, c.rpc_address));
+  BANK_ASSIGN_OR_RETURN(c.data_directory, String(j, "data_directory", "config", false, c.data_directory));
+  BANK_ASSIGN_OR_RETURN(c.service_certificate_file,
+                        String(j, "service_certificate_file", "config", false, c.service_certificate_file));
+  if (j.contains("ledger")) {
+    BANK_RETURN_IF_ERROR(CheckKeys(j["ledger"], "ledger", {"directory"}));
+    BANK_ASSIGN_OR_RETURN(c.ledger_directory, String(j["ledger"], "directory", "ledger", false, c.ledger_directory));
+  }
+  if (j.contains("node_certificate")) {
+    const auto& nc = j["node_certificate"];
+    BANK_RETURN_IF_ERROR(CheckKeys(nc, "node_certificate", {"subject_alt_names"}));
+    if (nc.contains("subject_alt_names")) {
+      if (!nc["subject_alt_names"].is_array()) return Invalid("node_certificate.subject_alt_names must be an array");
+      c.subject_alt_names.clear();
+      for (const auto& san : nc["subject_alt_names"]) {
+        if (!san.is_string()) return Invalid("node_certificate.subject_alt_names must hold strings");
+        const std::string s = san.get<std::string>();
+        if (s.rfind("iPAddress:", 0) != 0 && s.rfind("dNSName:", 0) != 0)
+          return Invalid("subject alternative name \"" + s + "\" must start with iPAddress: or dNSName:");
+        c.subject_alt_names.push_back(s);
+      }
+    }
+  }
+  if (j.contains("members")) {
+    if (!j["members"].is_array()) return Invalid("members must be an array");
+    for (const auto& m : j["members"]) {
+      BANK_RETURN_IF_ERROR(CheckKeys(m, "members[]", {"certificate_file", "encryption_public_key_file", "member_data"}));
+      BankdMemberConfig member;
+      BANK_ASSIGN_OR_RETURN(member.certificate_file, String(m, "certificate_file", "members[]", true));
+      BANK_ASSIGN_OR_RETURN(member.encryption_public_key_file,
+                            String(m, "encryption_public_key_file", "members[]", false));
+      member.certificate_file = Resolve(base, member.certificate_file);
+      member.encryption_public_key_file = Resolve(base, member.encryption_public_key_file);
+      member.member_data = m.value("member_data", json());
+      c.members.push_back(std::move(member));
+    }
+  }
+  if (j.contains("users")) {
+    if (!j["users"].is_array()) return Invalid("users must be an array");
+    for (const auto& u : j["users"]) {
+      BANK_RETURN_IF_ERROR(CheckKeys(u, "users[]", {"certificate_file", "user_data"}));
+      BankdUserConfig user;
+      BANK_ASSIGN_OR_RETURN(user.certificate_file, String(u, "certificate_file", "users[]", true));
+      user.certificate_file = Resolve(base, user.certificate_file);
+      user.user_data = u.value("user_data", json());
+      c.users.push_back(std::move(user));
+    }
+  }
+  if (j.contains("ledger_signatures")) {
+    const auto& ls = j["ledger_signatures"];
+    BANK_RETURN_IF_ERROR(CheckKeys(ls, "ledger_signatures", {"tx_count", "delay"}));
+    if (ls.contains("tx_count")) {
+      if (!ls["tx_count"].is_number_unsigned() || ls["tx_count"].get<uint64_t>() == 0)
+        return Invalid("ledger_signatures.tx_count must be a positive integer");
+      c.signature_tx_count = ls["tx_count"].get<uint64_t>();
+    }
+    if (ls.contains("delay")) {
+      BANK_ASSIGN_OR_RETURN(c.signature_delay, ParseDuration(ls["delay"]));
+      if (c.signature_delay.count() == 0) return Invalid("ledger_signatures.delay must be positive");
+    }
+  }
+  if (j.contains("http_configuration")) {
+    const auto& hc = j["http_configuration"];
+    BANK_RETURN_IF_ERROR(CheckKeys(hc, "http_configuration", {"max_body_size"}));
+    if (hc.contains("max_body_size")) {
+      BANK_ASSIGN_OR_RETURN(c.max_body_size, ParseByteSize(hc["max_body_size"]));
+      if (c.max_body_size == 0) return Invalid("http_configuration.max_body_size must be positive");
+    }
+  }
+  if (j.contains("worker_threads")) {
+    if (!j["worker_threads"].is_number_unsigned() || j["worker_threads"].get<uint64_t>() < 1 ||
+        j["worker_threads"].get<uint64_t>() > 64)
+      return Invalid("worker_threads must be an integer from 1 to 64");
+    c.worker_threads = j["worker_threads"].get<int>();
+  }
+  if (j.contains("open_at_start")) {
+    if (!j["open_at_start"].is_boolean()) return Invalid("open_at_start must be true or false");
+    c.open_at_start = j["open_at_start"].get<bool>();
+  }
+  size_t colon = c.rpc_address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == c.rpc_address.size())
+    return Invalid("rpc_address must be HOST:PORT, got \"" + c.rpc_address + "\"");
+  c.data_directory = Resolve(base, c.data_directory);
+  c.ledger_directory = Resolve(base, c.ledger_directory);
+  c.service_certificate_file = Resolve(base, c.service_certificate_file);
+  return c;
+}
+
+Result<BankdConfig> BankdConfig::Load(const std::string& path) {
+  BANK_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Status::InputFile(path + ": not valid JSON");
+  std::string base = fs::absolute(fs::path(path)).parent_path().string();
+  auto config = FromJson(j, base);
+  if (!config.ok()) return config.status().WithContext(path);
+  return config;
+}
+
+json BankdConfig::ToJson() const {
+  json members = json::array();
+  for (const auto& m : this->members) {
+    json o = {{"certificate_file", m.certificate_file}};
+    if (!m.encryption_public_key_file.empty()) o["encryption_public_key_file"] = m.encryption_public_key_file;
+    if (!m.member_data.is_null()) o["member_data"] = m.member_data;
+    members.push_back(o);
+  }
+  json users = json::array();
+  for (const auto& u : this->users) {
+    json o = {{"certificate_file", u.certificate_file}};
+    if (!u.user_data.is_null()) o["user_data"] = u.user_data;
+    users.push_back(o);
+  }
+  json j = {{"rpc_address", rpc_address},
+            {"data_directory", data_directory},
+            {"ledger", {{"directory", ledger_directory}}},
+            {"service_certificate_file", service_certificate_file},
+            {"node_certificate", {{"subject_alt_names", subject_alt_names}}},
+            {"members", members},
+            {"users", users},
+            {"ledger_signatures", {{"tx_count", signature_tx_count}, {"delay", std::to_string(signature_delay.count()) + "ms"}}},
+            {"http_configuration", {{"max_body_size", max_body_size}}},
+            {"worker_threads", worker_threads},
+            {"open_at_start", open_at_start}};
+  if (!published_address.empty() && published_address != rpc_address) j["published_address"] = published_address;
+  return j;
+}
+
+}  // namespace bank

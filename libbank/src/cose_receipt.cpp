@@ -1,0 +1,180 @@
+#include "bank/cose_receipt.hpp"
+
+#include "bank/cbor.hpp"
+#include "bank/cose.hpp"
+
+namespace bank {
+namespace {
+
+using cbor::Value;
+
+constexpr size_t kMaxEvidenceBytes = 1024;  // the profile's bound on internal-evidence
+// A receipt is a few hundred bytes plus one hash per tree level.
+constexpr cbor::DecodeLimits kReceiptLimits{.max_depth = 8, .max_items = 4096};
+
+Status Bad(const std::string& what) { return Status::InputFile("COSE receipt: " + what); }
+
+Result<Digest> Digest32(const Value* v, const std::string& what) {
+  if (v == nullptr) return Bad(what + " is missing");
+  if (!v->is_bytes() || v->bytes().size() != 32) return Bad(what + " must be a 32-byte byte string");
+  Digest d;
+  std::copy(v->bytes().begin(), v->bytes().end(), d.begin());
+  return d;
+}
+
+Result<ReceiptLeaf> ParseLeaf(const Value* v) {
+  if (v == nullptr) return Bad("inclusion proof has no leaf (label 1)");
+  if (!v->is_array() || v->array().size() != 3)
+    return Bad("leaf must be [write set digest, commit evidence, claims digest]");
+  const auto& a = v->array();
+  ReceiptLeaf leaf;
+  BANK_ASSIGN_OR_RETURN(leaf.write_set_digest, Digest32(&a[0], "leaf write set digest"));
+  if (!a[1].is_text() || a[1].text().empty() || a[1].text().size() > kMaxEvidenceBytes)
+    return Bad("leaf commit evidence must be a text string of 1 to 1024 bytes");
+  leaf.commit_evidence = std::string(a[1].text());
+  BANK_ASSIGN_OR_RETURN(leaf.claims_digest, Digest32(&a[2], "leaf claims digest"));
+  return leaf;
+}
+
+Result<std::vector<ProofStep>> ParsePath(const Value* v) {
+  if (v == nullptr) return Bad("inclusion proof has no path (label 2)");
+  if (!v->is_array()) return Bad("path must be an array");
+  std::vector<ProofStep> steps;
+  for (size_t i = 0; i < v->array().size(); ++i) {
+    const Value& e = v->array()[i];
+    std::string where = "path[" + std::to_string(i) + "]";
+    if (!e.is_array() || e.array().size() != 2 || !e.array()[0].is_bool())
+      return Bad(where + " must be [left bool, hash]");
+    ProofStep step{};
+    step.side = e.array()[0].AsBool() ? Side::kLeft : Side::kRight;
+    BANK_ASSIGN_OR_RETURN(step.hash, Digest32(&e.array()[1], where + " hash"));
+    steps.push_back(step);
+  }
+  return steps;
+}
+
+Status ParseProtected(const Value& h, CoseReceipt& r) {
+  const Value* alg = h.Find(kCoseLabelAlg);
+  if (alg == nullptr || !alg->AsInt()) return Bad("protected header has no integer alg (1)");
+  r.alg = *alg->AsInt();
+
+  if (const Value* kid = h.Find(kCoseLabelKid)) {
+    if (!kid->is_bytes()) return Bad("kid (4) must be a byte string");
+    r.kid = kid->bytes();
+  }
+
+  const Value* vds = h.Find(kCoseLabelVds);
+  if (vds == nullptr) return Bad("protected header has no verifiable data structure (395)");
+  if (vds->AsInt() != kVdsCcfLedgerSha256)
+    return Bad("verifiable data structure (395) is not CCF_LEDGER_SHA256 (2)");
+
+  if (const Value* cwt = h.Find(kCoseLabelCwtClaims)) {
+    if (!cwt->is_map()) return Bad("CWT claims (15) must be a map");
+    if (const Value* iat = cwt->Find(kCwtClaimIat)) {
+      if (!iat->AsInt()) return Bad("CWT iat (6) must be an integer");
+      r.issued_at = *iat->AsInt();
+    }
+    if (const Value* iss = cwt->Find(kCwtClaimIss)) {
+      if (!iss->is_text()) return Bad("CWT iss (1) must be a text string");
+      r.issuer = std::string(iss->text());
+    }
+    if (const Value* sub = cwt->Find(kCwtClaimSub)) {
+      if (!sub->is_text()) return Bad("CWT sub (2) must be a text string");
+      r.subject = std::string(sub->text());
+    }
+  }
+
+  if (const Value* ccf = h.Find(kCcfHeaderMap)) {
+    if (!ccf->is_map()) return Bad("\"ccf.v1\" must be a map");
+    if (const Value* txid = ccf->Find(kCcfHeaderTxId)) {
+      auto parsed = txid->is_text() ? TxId::Parse(txid->text()) : std::nullopt;
+      if (!parsed) return Bad("\"ccf.v1\" txid must be a \"<view>.<seqno>\" text string");
+      r.signed_txid = *parsed;
+    }
+  }
+  return Status::OK();
+}
+
+Status ParseInclusionProof(const Value& unprotected, CoseReceipt& r) {
+  if (!unprotected.is_map()) return Bad("unprotected header must be a map");
+  const Value* vdp = unprotected.Find(kCoseLabelVdp);
+  if (vdp == nullptr) return Bad("unprotected header has no verifiable data proofs (396)");
+  if (!vdp->is_map()) return Bad("verifiable data proofs (396) must be a map");
+  const Value* proofs = vdp->Find(kVdpInclusionProofs);
+  if (proofs == nullptr) return Bad("no inclusion proofs (396 / -1)");
+  if (!proofs->is_array() || proofs->array().size() != 1)
+    return Bad("inclusion proofs (396 / -1) must be an array holding one proof");
+  const Value& encoded = proofs->array()[0];
+  if (!encoded.is_bytes()) return Bad("inclusion proof must be a byte string holding CBOR");
+
+  auto decoded = cbor::Decode(encoded.bytes(), kReceiptLimits);
+  if (!decoded.ok()) return Bad("inclusion proof: " + decoded.status().message());
+  if (!decoded->is_map()) return Bad("inclusion proof must be a map");
+  BANK_ASSIGN_OR_RETURN(r.leaf, ParseLeaf(decoded->Find(1)));
+  BANK_ASSIGN_OR_RETURN(r.proof, ParsePath(decoded->Find(2)));
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<CoseReceipt> ParseCoseReceipt(std::span<const uint8_t> data) {
+  auto sign1 = cose::ParseSign1(data, kReceiptLimits);
+  if (!sign1.ok()) return Bad(sign1.status().message());
+  if (sign1->payload) return Bad("payload must be detached (nil): the root is recomputed from the proof");
+  if (sign1->signature.empty()) return Bad("signature is empty");
+
+  CoseReceipt r;
+  r.protected_header = std::move(sign1->protected_bytes);
+  BANK_RETURN_IF_ERROR(ParseProtected(sign1->protected_header, r));
+  BANK_RETURN_IF_ERROR(ParseInclusionProof(sign1->unprotected, r));
+  r.signature = std::move(sign1->signature);
+  return r;
+}
+
+Bytes CoseKid(const PublicKey& key) {
+  std::string hex = DigestHex(Sha256(key.SpkiDer()));
+  return Bytes(hex.begin(), hex.end());
+}
+
+Result<CoseSignedRoot> SignRootCose(const PrivateKey& service_key, const CoseRootClaims& claims) {
+  BANK_ASSIGN_OR_RETURN(Curve curve, service_key.curve());
+  Value header = Value::MakeMap({
+      {Value::Int(kCoseLabelAlg), Value::Int(CoseAlgorithm(curve))},
+      {Value::Int(kCoseLabelKid), Value::Bytes(CoseKid(service_key.Public()))},
+      {Value::Int(kCoseLabelCwtClaims),
+       Value::MakeMap({{Value::Int(kCwtClaimIat), Value::Int(claims.issued_at)}})},
+      {Value::Int(kCoseLabelVds), Value::Int(kVdsCcfLedgerSha256)},
+      {Value::Text(kCcfHeaderMap),
+       Value::MakeMap({{Value::Text(kCcfHeaderTxId), Value::Text(claims.signed_txid.ToString())}})},
+  });
+  CoseSignedRoot out;
+  out.protected_header = cbor::Encode(header);
+  Bytes to_sign = cose::SigStructure(out.protected_header, claims.root);
+  BANK_ASSIGN_OR_RETURN(Bytes der, service_key.SignMessage(CurveHashBits(curve), to_sign));
+  BANK_ASSIGN_OR_RETURN(out.signature, EcdsaDerToRaw(der, CurveCoordinateSize(curve)));
+  return out;
+}
+
+Bytes EncodeCoseReceipt(const CoseSignedRoot& signed_root, const ReceiptLeaf& leaf,
+                        const std::vector<ProofStep>& proof) {
+  Value::Array path;
+  path.reserve(proof.size());
+  for (const auto& step : proof)
+    path.push_back(Value::MakeArray({Value::Bool(step.side == Side::kLeft), Value::Bytes(step.hash)}));
+  Digest claims = leaf.claims_digest.value_or(Digest{});
+  Value inclusion = Value::MakeMap({
+      {Value::Int(1), Value::MakeArray({Value::Bytes(leaf.write_set_digest), Value::Text(leaf.commit_evidence),
+                                        Value::Bytes(claims)})},
+      {Value::Int(2), Value::MakeArray(std::move(path))},
+  });
+  Value unprotected = Value::MakeMap({
+      {Value::Int(kCoseLabelVdp),
+       Value::MakeMap({{Value::Int(kVdpInclusionProofs),
+                        Value::MakeArray({Value::Bytes(cbor::Encode(inclusion))})}})},
+  });
+  return cbor::Encode(Value::Tag(cose::kSign1Tag, Value::MakeArray({Value::Bytes(signed_root.protected_header),
+                                                                  std::move(unprotected), Value::Null(),
+                                                                  Value::Bytes(signed_root.signature)})));
+}
+
+}  // namespace bank

@@ -1,0 +1,57 @@
+#include "config/help.hpp"
+
+namespace bankd::config {
+
+const char* HelpText() {
+  return R"(bankd: a single-node consortium service speaking CCF's HTTP API with the
+banking application (see node/README.md).
+
+Usage:
+  bankd --config FILE     run with the JSON configuration FILE
+  bankd --help            this text
+  bankd --version         the version
+
+bankd serves HTTPS (TLS 1.2/1.3) on rpc_address until SIGTERM or SIGINT, then
+finishes in-flight requests, signs and flushes the ledger, and exits 0.
+Clients trust the service certificate (service_certificate_file) as their CA
+and authenticate with the client certificate of a member or user.
+
+Configuration file (JSON; relative paths are relative to the file's directory;
+unknown keys are errors):
+  rpc_address                 "HOST:PORT" to listen on (default "127.0.0.1:8000")
+  published_address           address advertised in /node/network/nodes
+                              (default: rpc_address)
+  data_directory              service and node keys and certificates, created
+                              at first start and reused (default "data")
+  ledger.directory            the ledger (default "ledger")
+  service_certificate_file    where the service certificate is written at
+                              start (default "service_cert.pem")
+  node_certificate.subject_alt_names
+                              SANs of the node (TLS) certificate, as
+                              "iPAddress:127.0.0.1" / "dNSName:localhost"
+                              (default ["iPAddress:127.0.0.1"])
+  members[]                   initial members, registered Active when the
+                              ledger is created:
+    certificate_file            PEM certificate (required)
+    encryption_public_key_file  PEM public key (optional)
+    member_data                 any JSON (optional)
+  users[]                     initial users, registered when the ledger is
+                              created:
+    certificate_file            PEM certificate (required)
+    user_data                   any JSON (optional)
+  ledger_signatures.tx_count  sign the Merkle root every N transactions
+                              (default 5000)
+  ledger_signatures.delay     ...or after this long with unsigned ones
+                              (default "1000ms"; ms, s, min)
+  http_configuration.max_body_size
+                              largest request body (default "1MB"; B, KB, MB, GB)
+  worker_threads              threads serving requests (default 2)
+
+Example: config/bankd.example.json (it uses the identities that
+`bankctl keygen` or `bankctl sandbox up` put in ./workspace/sandbox_common and
+keeps its own ledger in ./workspace/bankd_example). `bankctl sandbox up`
+writes a configuration and starts bankd for you.
+)";
+}
+
+}  // namespace bankd::config

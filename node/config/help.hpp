@@ -1,0 +1,8 @@
+// `bankd --help`: usage and the configuration file reference.
+#pragma once
+
+namespace bankd::config {
+
+const char* HelpText();
+
+}  // namespace bankd::config

@@ -1,0 +1,31 @@
+// CCF's validate(proposal): the proposal is JSON {"actions": [{"name",
+// "args"}...]}; every action must exist and its arguments pass its checks.
+//
+// Refusals, as CCF gives them:
+//  - not JSON, not an object, no "actions" array, an action without a
+//    string name: 500 InternalError "Failed to execute validation: ..."
+//    (in CCF the constitution's JavaScript throws on such input);
+//  - unknown actions and bad arguments: 400 ProposalFailedToValidate
+//    "Proposal failed to validate: <name> at position <i> failed
+//    validation: Error: <argument> must ...", or "<name>: no such action";
+//    several problems are joined with ", ".
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "governance/refusal.hpp"
+
+namespace bankd::governance {
+
+struct Action {
+  std::string name;
+  nlohmann::json args;  // null when absent
+};
+
+Outcome<std::vector<Action>> ValidateProposal(std::string_view proposal_json);
+
+}  // namespace bankd::governance

@@ -1,0 +1,124 @@
+// The transaction engine: executes transactions one writer at a time, makes
+// them durable in the ledger, tracks commit, builds the Merkle tree and emits
+// signature transactions, and rebuilds everything from the ledger on start.
+//
+// Contract:
+//  - Write(fn): runs fn(tx) under the single writer lock. If fn returns true
+//    and tx wrote something (or set a claim), the write set becomes the next
+//    transaction: seqno assigned, entry queued for the ledger, store
+//    updated, Merkle leaf added. Returns its TxId immediately (before it is
+//    durable), as CCF does. A transaction that wrote nothing gets no seqno
+//    (CCF does not record empty write sets). fn must not call Write or Sign
+//    (the writer lock is not recursive); it may call the const methods.
+//  - A transaction is Committed once a group-commit fsync covers it; Status()
+//    says Pending before that. Nothing reported Committed is ever lost.
+//  - Read(fn): runs fn against the latest in-memory state (durable or not)
+//    under a shared lock; returns the TxId of the last write fn could read.
+//  - Signature transactions are appended after every `signature_tx_count`
+//    transactions, and by a background thread when `signature_interval`
+//    passed with transactions since the last one: table
+//    public:ccf.internal.signatures, signed Merkle root (format in
+//    bank/ledger_format.hpp).
+//  - Open() replays the ledger directory. A torn tail (a partial last record
+//    of the last file) is truncated with a warning; any other damage refuses
+//    to start with a message naming file and offset.
+//  - Each Open() of a non-empty ledger starts a new view (one past the last
+//    recorded view, and at least options.view), as CCF's recovery does:
+//    transactions still queued in memory when a node dies are lost (they
+//    were only ever Pending), and the new view makes their ids read Invalid
+//    instead of naming whichever transaction later reuses the seqno.
+//  - The directory also holds ledger.secret (the commit-evidence key, 0600)
+//    and ledger.lock (an flock: one engine per directory at a time).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bank/certificate.hpp"
+#include "bank/ledger_format.hpp"
+#include "bank/merkle.hpp"
+#include "bank/txid.hpp"
+#include "kv/tx.hpp"
+
+namespace bankd::ledger {
+
+struct EngineOptions {
+  std::string directory;  // ledger chunk files (created if missing)
+  bank::Certificate node_cert;
+  bank::PrivateKey node_key;
+  bank::Certificate service_cert;  // when set, must have signed node_cert
+  size_t signature_tx_count = 5000;
+  std::chrono::milliseconds signature_interval{1000};  // > 0
+  // Group commit cadence: the shortest time between the starts of two
+  // fsyncs (0: fsync again as soon as the previous one finished).
+  std::chrono::milliseconds flush_interval{2};
+  size_t chunk_bytes = 64 << 20;  // start a new chunk file after this
+  uint64_t view = 2;              // of a new ledger; CCF services show view 2
+};
+
+// Everything a receipt for one transaction needs: `proof` walks the leaf of
+// `txid` (index seqno - 1) up to `root`, the root signed by the first
+// signature transaction after it. For a signature transaction itself
+// (CCF's signature receipt), `root` and `signature` are its own, the proof
+// is empty and the root is the receipt's leaf.
+struct ReceiptMaterial {
+  bank::TxId txid;
+  bank::Digest write_set_digest;
+  std::string commit_evidence;
+  std::optional<bank::Digest> claims_digest;
+  std::optional<std::string> claim;
+  std::vector<bank::ProofStep> proof;
+  bank::Digest root;
+  bank::Bytes signature;  // DER ECDSA by the node key over root (prehashed)
+  bank::TxId signature_txid;
+  std::string node_cert_pem;
+  bool is_signature_transaction = false;
+};
+
+class Engine {
+ public:
+  static bank::Result<std::unique_ptr<Engine>> Open(EngineOptions options);
+  ~Engine();  // flushes and stops background threads
+
+  using WriteFn = std::function<bool(kv::Tx&)>;
+  struct WriteResult {
+    bool committed = false;  // false: fn returned false or wrote nothing
+    bank::TxId txid;         // the new transaction, or the last one when !committed
+  };
+  WriteResult Write(const WriteFn& fn);
+
+  bank::TxId Read(const std::function<void(const kv::Store&)>& fn) const;
+
+  bank::TxStatus Status(const bank::TxId& txid) const;
+  bank::TxId LastWritten() const;
+  bank::TxId LastCommitted() const;  // durable
+  // Blocks until `txid` is durable or `timeout` passes; true when durable.
+  bool WaitCommitted(const bank::TxId& txid, std::chrono::milliseconds timeout) const;
+
+  // Root recorded by the latest signature transaction (CCF's state digest);
+  // nullopt before the first signature.
+  std::optional<bank::Digest> LastSignedRoot() const;
+  // Root of the tree as of the last written transaction.
+  bank::Digest CurrentRoot() const;
+  // Receipt data once a committed signature covers `txid`; nullopt while it
+  // does not (callers answer 202), or when txid is not a transaction.
+  std::optional<ReceiptMaterial> Receipt(const bank::TxId& txid) const;
+  // The timestamp (ms since epoch) recorded for a transaction.
+  std::optional<int64_t> Timestamp(const bank::TxId& txid) const;
+
+  // Appends a signature transaction now, even with nothing new to sign.
+  bank::TxId Sign();
+  // Writes and fsyncs everything buffered.
+  void Flush();
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bankd::ledger

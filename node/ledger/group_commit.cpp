@@ -1,0 +1,92 @@
+#include "ledger/group_commit.hpp"
+
+#include "ledger/file_io.hpp"
+
+namespace bankd::ledger {
+
+GroupCommit::GroupCommit(std::unique_ptr<ChunkWriter> writer, uint64_t durable_seqno,
+                         std::chrono::milliseconds interval)
+    : writer_(std::move(writer)), interval_(interval), queued_seqno_(durable_seqno), durable_seqno_(durable_seqno) {
+  flusher_ = std::thread([this] { Run(); });
+}
+
+GroupCommit::~GroupCommit() { Stop(); }
+
+void GroupCommit::Append(uint32_t chunk, uint64_t chunk_first_seqno, uint64_t seqno, std::string_view record) {
+  bool was_empty;
+  {
+    std::lock_guard lock(queue_mu_);
+    was_empty = queue_.empty();
+    if (queue_.empty() || queue_.back().chunk != chunk) queue_.push_back({chunk, chunk_first_seqno, {}});
+    queue_.back().bytes.append(record);
+    queued_seqno_ = seqno;
+  }
+  if (was_empty) queue_cv_.notify_one();
+}
+
+void GroupCommit::Run() {
+  using Clock = std::chrono::steady_clock;
+  // As if the previous fsync had begun an interval ago: the first batch
+  // goes at once.
+  Clock::time_point last_start = Clock::now() - interval_;
+  std::unique_lock lock(queue_mu_);
+  while (true) {
+    queue_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (stop_) break;  // Stop() flushes the rest itself
+    // Let a batch build up until `interval_` after the previous fsync began.
+    queue_cv_.wait_until(lock, last_start + interval_, [&] { return stop_; });
+    if (stop_) break;
+    last_start = Clock::now();
+    lock.unlock();
+    {
+      std::lock_guard io(io_mu_);
+      FlushQueued();
+    }
+    lock.lock();
+  }
+}
+
+void GroupCommit::FlushQueued() {
+  std::vector<Segment> batch;
+  uint64_t last;
+  {
+    std::lock_guard lock(queue_mu_);
+    batch.swap(queue_);
+    last = queued_seqno_;
+  }
+  if (batch.empty()) return;
+  for (const auto& segment : batch) {
+    bank::Status st = writer_->Append(segment.chunk, segment.chunk_first_seqno, segment.bytes);
+    if (!st.ok()) Fatal(st.message());
+  }
+  bank::Status st = writer_->Sync();
+  if (!st.ok()) Fatal(st.message());
+  {
+    std::lock_guard lock(durable_mu_);
+    durable_seqno_.store(last, std::memory_order_release);
+  }
+  durable_cv_.notify_all();
+}
+
+void GroupCommit::Flush() {
+  std::lock_guard io(io_mu_);
+  FlushQueued();
+}
+
+void GroupCommit::Stop() {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  queue_cv_.notify_all();
+  flusher_.join();
+  Flush();
+}
+
+bool GroupCommit::WaitDurable(uint64_t seqno, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(durable_mu_);
+  return durable_cv_.wait_for(lock, timeout, [&] { return durable_seqno() >= seqno; });
+}
+
+}  // namespace bankd::ledger

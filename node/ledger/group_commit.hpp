@@ -1,0 +1,75 @@
+// Group commit: the writer queues framed records in memory; one background
+// flusher writes everything queued, fsyncs once for the whole batch, and
+// only then advances the durable seqno. A batch is whatever accumulated
+// while the previous fsync ran (and, at most, since `interval` before), so
+// under load one fsync covers many transactions at no added latency.
+//
+// The flusher never holds the engine's locks: it takes the queue under its
+// own short mutex, then does the I/O with no lock but its own I/O mutex.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledger/chunk_files.hpp"
+
+namespace bankd::ledger {
+
+class GroupCommit {
+ public:
+  // `durable_seqno`: the last seqno already on disk. `interval`: the
+  // shortest time between the starts of two fsyncs (0: back to back).
+  GroupCommit(std::unique_ptr<ChunkWriter> writer, uint64_t durable_seqno, std::chrono::milliseconds interval);
+  ~GroupCommit();  // Stop()
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  // Queues the framed record of `seqno` (seqnos arrive in order) for chunk
+  // `chunk`, which starts at seqno `chunk_first_seqno`.
+  void Append(uint32_t chunk, uint64_t chunk_first_seqno, uint64_t seqno, std::string_view record);
+  // Writes and fsyncs everything queued before the call.
+  void Flush();
+  // Flushes what is queued and stops the flusher. Idempotent.
+  void Stop();
+
+  uint64_t durable_seqno() const { return durable_seqno_.load(std::memory_order_acquire); }
+  // Blocks until `seqno` is durable or `timeout` passes; true when durable.
+  bool WaitDurable(uint64_t seqno, std::chrono::milliseconds timeout) const;
+
+ private:
+  struct Segment {
+    uint32_t chunk;
+    uint64_t chunk_first_seqno;
+    std::string bytes;
+  };
+
+  void Run();
+  // Takes the queue and makes it durable; holds io_mu_.
+  void FlushQueued();
+
+  std::unique_ptr<ChunkWriter> writer_;
+  const std::chrono::milliseconds interval_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;  // flusher waits for records / stop
+  std::vector<Segment> queue_;
+  uint64_t queued_seqno_ = 0;  // last seqno in queue_ (or already taken)
+  bool stop_ = false;
+
+  std::mutex io_mu_;  // one batch of I/O at a time (flusher or Flush())
+
+  std::atomic<uint64_t> durable_seqno_;
+  mutable std::mutex durable_mu_;
+  mutable std::condition_variable durable_cv_;
+
+  std::thread flusher_;
+};
+
+}  // namespace bankd::ledger

@@ -1,0 +1,126 @@
+// The transactional store: a Tx sees its own writes, merges them with the
+// committed rows in key order, and hands over one write per key in the
+// order of first touch; the Store applies write sets.
+#include <catch2/catch.hpp>
+
+#include "kv/tx.hpp"
+
+using bankd::kv::Store;
+using bankd::kv::Tx;
+using bank::ledger::Write;
+using bank::ledger::WriteSet;
+
+namespace {
+
+// "key=value," for every row a visitor sees.
+template <typename Source>
+std::string Rows(const Source& source, std::string_view table, std::string_view from = {},
+                 std::string_view to = {}) {
+  std::string out;
+  source.ForEach(
+      table,
+      [&](const std::string& k, const std::string& v) {
+        out += k + "=" + v + ",";
+        return true;
+      },
+      from, to);
+  return out;
+}
+
+Store Seeded() {
+  Store store;
+  store.Apply(WriteSet{{"t", "b", "1"}, {"t", "d", "2"}, {"t", "f", "3"}, {"other", "x", "9"}});
+  return store;
+}
+
+}  // namespace
+
+TEST_CASE("store applies puts and removals and iterates ranges in key order", "[kv]") {
+  Store store = Seeded();
+  CHECK(store.Get("t", "d") == "2");
+  CHECK(store.Get("t", "missing") == std::nullopt);
+  CHECK(store.Get("no-such-table", "b") == std::nullopt);
+  CHECK(store.Size("t") == 3);
+  CHECK(Rows(store, "t") == "b=1,d=2,f=3,");
+  CHECK(Rows(store, "t", "c") == "d=2,f=3,");
+  CHECK(Rows(store, "t", "b", "f") == "b=1,d=2,");
+  CHECK(Rows(store, "t", "f", "b").empty());
+
+  store.Apply(WriteSet{{"t", "d", std::nullopt}, {"t", "b", "10"}, {"t", "zz", std::nullopt}});
+  CHECK(Rows(store, "t") == "b=10,f=3,");
+  CHECK(store.Size("t") == 2);
+  store.Clear();
+  CHECK(store.Size("t") == 0);
+}
+
+TEST_CASE("a transaction reads its own writes and leaves the store alone", "[kv]") {
+  Store store = Seeded();
+  Tx tx(store);
+  tx.Put("t", "b", "100");
+  tx.Put("t", "new", "7");
+  tx.Remove("t", "d");
+  CHECK(tx.Get("t", "b") == "100");
+  CHECK(tx.Get("t", "new") == "7");
+  CHECK(tx.Get("t", "d") == std::nullopt);
+  CHECK(tx.Get("t", "f") == "3");  // untouched: from the store
+  CHECK(tx.Get("other", "x") == "9");
+
+  // The committed state does not change until the write set is applied.
+  CHECK(store.Get("t", "b") == "1");
+  CHECK(store.Get("t", "new") == std::nullopt);
+  CHECK(store.Get("t", "d") == "2");
+}
+
+TEST_CASE("iteration merges a transaction's writes with the committed rows", "[kv]") {
+  Store store = Seeded();
+  Tx tx(store);
+  tx.Put("t", "a", "0");   // before every committed key
+  tx.Put("t", "d", "20");  // replaces
+  tx.Remove("t", "f");     // hides
+  tx.Put("t", "e", "5");   // between
+  tx.Put("t", "g", "6");   // after
+  tx.Remove("t", "zz");    // removing what does not exist shows nothing
+  CHECK(Rows(tx, "t") == "a=0,b=1,d=20,e=5,g=6,");
+  CHECK(Rows(tx, "t", "c", "g") == "d=20,e=5,");
+  CHECK(Rows(tx, "t", "e") == "e=5,g=6,");
+  CHECK(Rows(tx, "other") == "x=9,");
+
+  Tx fresh(store);
+  fresh.Put("brand-new", "k", "v");
+  CHECK(Rows(fresh, "brand-new") == "k=v,");
+
+  // A visitor returning false stops the walk, whichever side the row is on.
+  for (size_t stop_after = 1; stop_after <= 5; ++stop_after) {
+    size_t seen = 0;
+    tx.ForEach("t", [&](const std::string&, const std::string&) { return ++seen < stop_after; });
+    CHECK(seen == stop_after);
+  }
+}
+
+TEST_CASE("write sets keep first-touch order, one write per key, last value wins", "[kv]") {
+  Store store = Seeded();
+  Tx tx(store);
+  CHECK(tx.empty());
+  tx.Put("t", "z", "1");
+  tx.Put("u", "a", "2");
+  tx.Remove("t", "b");
+  tx.Put("t", "z", "3");
+  tx.Put("t", "b", "back");
+  CHECK_FALSE(tx.empty());
+
+  WriteSet writes = tx.TakeWrites();
+  CHECK(writes == WriteSet{{"t", "z", "3"}, {"u", "a", "2"}, {"t", "b", "back"}});
+  CHECK(tx.empty());
+
+  store.Apply(writes);
+  CHECK(store.Get("t", "z") == "3");
+  CHECK(store.Get("t", "b") == "back");
+}
+
+TEST_CASE("a claim is carried by the transaction", "[kv]") {
+  Store store;
+  Tx tx(store);
+  CHECK_FALSE(tx.claim().has_value());
+  tx.SetClaim("alice sent 5 to bob");
+  CHECK(tx.claim() == "alice sent 5 to bob");
+}

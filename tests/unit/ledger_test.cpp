@@ -1,0 +1,608 @@
+// The ledger engine on real files: commit status, signature transactions,
+// receipts that verify, replay after reopen, torn tails cut, damage refused
+// with file and offset, and nothing committed lost across kill -9.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "bank/certificate.hpp"
+#include "bank/ledger_format.hpp"
+#include "bank/ledger_verifier.hpp"
+#include "bank/merkle.hpp"
+#include "ledger/engine.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace std::chrono_literals;
+using bank::TxId;
+using bank::TxStatus;
+using bank::test::TempDir;
+using bankd::ledger::Engine;
+using bankd::ledger::EngineOptions;
+namespace bl = bank::ledger;
+
+namespace {
+
+struct Identity {
+  bank::PrivateKey service_key, node_key;
+  bank::Certificate service_cert, node_cert;
+};
+
+const Identity& TestIdentity() {
+  static const Identity id = [] {
+    Identity i;
+    i.service_key = bank::PrivateKey::GenerateEc(bank::Curve::kP384).value();
+    bank::CertificateSpec service;
+    service.common_name = "CCF Service";
+    service.is_ca = true;
+    i.service_cert = bank::Certificate::SelfSigned(i.service_key, service).value();
+    i.node_key = bank::PrivateKey::GenerateEc(bank::Curve::kP384).value();
+    bank::CertificateSpec node;
+    node.common_name = "CCF Node";
+    i.node_cert = bank::Certificate::Issue(i.node_key.Public(), node, i.service_cert, i.service_key).value();
+    return i;
+  }();
+  return id;
+}
+
+// Signatures only when a test asks for them; group commit as in production.
+EngineOptions Options(const TempDir& dir) {
+  EngineOptions o;
+  o.directory = (dir.path() / "ledger").string();
+  o.node_cert = TestIdentity().node_cert;
+  o.node_key = TestIdentity().node_key;
+  o.service_cert = TestIdentity().service_cert;
+  o.signature_tx_count = 1000000;
+  o.signature_interval = 24h;
+  return o;
+}
+
+std::unique_ptr<Engine> OpenEngine(const EngineOptions& o) {
+  auto engine = Engine::Open(o);
+  INFO(engine.status().message());
+  REQUIRE(engine.ok());
+  return std::move(engine).value();
+}
+
+TxId Put(Engine& engine, const std::string& key, const std::string& value,
+         const std::optional<std::string>& claim = std::nullopt) {
+  auto result = engine.Write([&](bankd::kv::Tx& tx) {
+    tx.Put("accounts", key, value);
+    if (claim) tx.SetClaim(*claim);
+    return true;
+  });
+  REQUIRE(result.committed);
+  return result.txid;
+}
+
+std::string Rows(const Engine& engine, const std::string& table) {
+  std::string out;
+  engine.Read([&](const bankd::kv::Store& store) {
+    store.ForEach(table, [&](const std::string& k, const std::string& v) {
+      out += k + "=" + v + "\n";
+      return true;
+    });
+  });
+  return out;
+}
+
+std::vector<bl::ChunkFile> Chunks(const EngineOptions& o) {
+  auto chunks = bl::ListChunkFiles(o.directory);
+  REQUIRE(chunks.ok());
+  return *chunks;
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+struct RecordAt {
+  std::string file;
+  uint64_t offset, size;
+  bl::DecodedEntry decoded;
+};
+
+// Every record of a ledger directory, decoded.
+std::vector<RecordAt> AllRecords(const std::string& directory) {
+  auto reader = bl::LedgerReader::Open(directory);
+  REQUIRE(reader.ok());
+  std::vector<RecordAt> out;
+  bl::Record r;
+  while (true) {
+    auto more = reader->Next(&r);
+    INFO(more.status().message());
+    REQUIRE(more.ok());
+    if (!*more) break;
+    auto decoded = bl::DecodeEntry(r.payload);
+    REQUIRE(decoded.ok());
+    out.push_back({reader->chunks()[r.chunk_index].path, r.offset, r.size, std::move(*decoded)});
+  }
+  return out;
+}
+
+// Redirects this process's stderr into a file for the scope's lifetime.
+class StderrCapture {
+ public:
+  explicit StderrCapture(std::string path) : path_(std::move(path)) {
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 2);
+    ::close(fd);
+  }
+  ~StderrCapture() { Release(); }
+  std::string Release() {
+    if (saved_ >= 0) {
+      std::fflush(stderr);
+      ::dup2(saved_, 2);
+      ::close(saved_);
+      saved_ = -1;
+    }
+    return ReadBytes(path_);
+  }
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+};
+
+void CheckReceiptVerifies(const bankd::ledger::ReceiptMaterial& m) {
+  auto cert = bank::Certificate::FromPem(m.node_cert_pem);
+  REQUIRE(cert.ok());
+  CHECK(cert->PublicKeyId() == TestIdentity().node_cert.PublicKeyId());
+  CHECK(cert->public_key().VerifyDigest(m.root, m.signature));
+  if (m.is_signature_transaction) {
+    CHECK(m.proof.empty());
+    return;
+  }
+  bank::Digest leaf = bank::LeafHash(m.write_set_digest, m.commit_evidence, m.claims_digest);
+  CHECK(bank::RootFromProof(leaf, m.proof) == m.root);
+}
+
+}  // namespace
+
+TEST_CASE("a write that returns false or writes nothing records nothing", "[ledger]") {
+  TempDir dir;
+  auto engine = OpenEngine(Options(dir));
+  TxId first = Put(*engine, "alice", "10");
+  CHECK(first == TxId{2, 1});
+
+  auto refused = engine->Write([](bankd::kv::Tx& tx) {
+    tx.Put("accounts", "alice", "999");
+    tx.Put("accounts", "mallory", "1");
+    return false;
+  });
+  CHECK_FALSE(refused.committed);
+  CHECK(refused.txid == first);
+  auto empty = engine->Write([](bankd::kv::Tx&) { return true; });
+  CHECK_FALSE(empty.committed);
+  CHECK(engine->LastWritten() == first);
+  CHECK(Rows(*engine, "accounts") == "alice=10\n");
+}
+
+TEST_CASE("a transaction reads its own writes and commits them atomically", "[ledger]") {
+  TempDir dir;
+  auto engine = OpenEngine(Options(dir));
+  Put(*engine, "alice", "10");
+  auto r = engine->Write([](bankd::kv::Tx& tx) {
+    auto balance = tx.Get("accounts", "alice");
+    REQUIRE(balance == "10");
+    tx.Put("accounts", "alice", "4");
+    tx.Put("accounts", "bob", "6");
+    CHECK(tx.Get("accounts", "alice") == "4");  // read-your-writes
+    return true;
+  });
+  REQUIRE(r.committed);
+  CHECK(r.txid == TxId{2, 2});
+  TxId seen = engine->Read([](const bankd::kv::Store& store) { CHECK(store.Get("accounts", "bob") == "6"); });
+  CHECK(seen == r.txid);
+  CHECK(engine->Timestamp(r.txid).value_or(0) > 1700000000000);  // ms since the epoch
+}
+
+TEST_CASE("status moves from Pending to Committed when the group commit covers it", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  // After the first batch the flusher waits an hour: only Flush() makes the
+  // second transaction durable, so Pending is observable.
+  o.flush_interval = std::chrono::hours(1);
+  auto engine = OpenEngine(o);
+  TxId first = Put(*engine, "alice", "10");
+  REQUIRE(engine->WaitCommitted(first, 60s));
+  CHECK(engine->Status(first) == TxStatus::kCommitted);
+
+  TxId second = Put(*engine, "bob", "5");
+  CHECK(engine->Status(second) == TxStatus::kPending);
+  CHECK(engine->LastCommitted() == first);
+  CHECK(engine->LastWritten() == second);
+  CHECK_FALSE(engine->WaitCommitted(second, 1ms));
+
+  engine->Flush();
+  CHECK(engine->Status(second) == TxStatus::kCommitted);
+  CHECK(engine->LastCommitted() == second);
+  CHECK(engine->WaitCommitted(second, 0ms));
+
+  CHECK(engine->Status({2, 3}) == TxStatus::kUnknown);  // not written yet
+  CHECK(engine->Status({3, 1}) == TxStatus::kUnknown);  // a later view
+  CHECK(engine->Status({1, 1}) == TxStatus::kInvalid);  // another view
+  CHECK(engine->Status({1, 9}) == TxStatus::kInvalid);  // an earlier view cannot reach it
+  CHECK(engine->Status({2, 0}) == TxStatus::kInvalid);
+}
+
+TEST_CASE("signature transactions follow the configured count", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  o.signature_tx_count = 3;
+  auto engine = OpenEngine(o);
+  for (int i = 0; i < 7; ++i) Put(*engine, "k" + std::to_string(i), std::to_string(i));
+  // 1 2 3 [4] 5 6 7 [8] 9
+  CHECK(engine->LastWritten() == TxId{2, 9});
+  engine->Flush();
+
+  std::vector<uint64_t> signatures;
+  for (const auto& r : AllRecords(o.directory))
+    if (r.decoded.entry.kind == bl::EntryKind::kSignature) signatures.push_back(r.decoded.entry.txid.seqno);
+  CHECK(signatures == std::vector<uint64_t>{4, 8});
+
+  std::string stored;
+  engine->Read([&](const bankd::kv::Store& s) {
+    stored = s.Get(bl::kSignaturesTable, bl::kSignatureKey).value_or("");
+  });
+  auto record = bl::SignatureRecord::FromJson(stored);
+  REQUIRE(record.ok());
+  CHECK(record->txid == TxId{2, 8});
+  CHECK(record->node_id == TestIdentity().node_cert.PublicKeyId());
+  CHECK(engine->LastSignedRoot() == record->root);
+  CHECK(engine->Receipt({2, 9}) == std::nullopt);  // no signature after it yet
+}
+
+TEST_CASE("the signature interval signs pending transactions in the background", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  o.signature_interval = 20ms;
+  auto engine = OpenEngine(o);
+  CHECK(engine->LastSignedRoot() == std::nullopt);
+  Put(*engine, "alice", "1");
+  bank::Digest root_of_one = engine->CurrentRoot();
+  // Bounded wait for the background signer; no assertion on how long.
+  for (int i = 0; i < 1000 && !engine->LastSignedRoot(); ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(engine->LastSignedRoot() == root_of_one);
+  CHECK(engine->LastWritten() == TxId{2, 2});
+}
+
+TEST_CASE("receipt material proves each transaction against a signed root", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  o.flush_interval = std::chrono::hours(1);
+  auto engine = OpenEngine(o);
+  std::vector<TxId> txs;
+  txs.push_back(Put(*engine, "alice", "100"));
+  REQUIRE(engine->WaitCommitted(txs[0], 60s));
+  for (int i = 1; i < 6; ++i)
+    txs.push_back(Put(*engine, "user" + std::to_string(i), std::to_string(i), "alice sent " + std::to_string(i) + " to bob"));
+  CHECK(engine->Receipt(txs[2]) == std::nullopt);  // not signed
+
+  TxId signature = engine->Sign();
+  CHECK(signature == TxId{2, 7});
+  CHECK(engine->Receipt(txs[2]) == std::nullopt);  // signed, not yet durable
+  engine->Flush();
+
+  for (const TxId& tx : txs) {
+    auto m = engine->Receipt(tx);
+    REQUIRE(m.has_value());
+    CHECK(m->txid == tx);
+    CHECK(m->signature_txid == signature);
+    CHECK_FALSE(m->is_signature_transaction);
+    CHECK(m->commit_evidence.rfind("ce:" + tx.ToString() + ":", 0) == 0);
+    CHECK(m->commit_evidence.size() == 3 + tx.ToString().size() + 1 + 64);
+    REQUIRE(m->claims_digest.has_value());
+    if (m->claim) {
+      CHECK(*m->claims_digest == bank::Sha256(*m->claim));
+    } else {
+      CHECK(*m->claims_digest == bank::Digest{});  // as CCF: zeros without a claim
+    }
+    CheckReceiptVerifies(*m);
+  }
+  CHECK(engine->Receipt(txs[3])->claim == "alice sent 3 to bob");
+  CHECK(engine->Receipt(txs[0])->root == engine->LastSignedRoot());
+
+  auto own = engine->Receipt(signature);
+  REQUIRE(own.has_value());
+  CHECK(own->is_signature_transaction);
+  CheckReceiptVerifies(*own);
+
+  // A later signature's root includes the earlier signature transaction.
+  TxId after = Put(*engine, "carol", "1");
+  TxId second_signature = engine->Sign();
+  engine->Flush();
+  auto covered = engine->Receipt(signature);
+  REQUIRE(covered.has_value());
+  CHECK(covered->signature_txid == signature);  // a signature's receipt is its own
+  auto m = engine->Receipt(after);
+  REQUIRE(m.has_value());
+  CHECK(m->signature_txid == second_signature);
+  CheckReceiptVerifies(*m);
+
+  CHECK(engine->Receipt({1, 2}) == std::nullopt);   // wrong view
+  CHECK(engine->Receipt({2, 99}) == std::nullopt);  // no such transaction
+}
+
+TEST_CASE("a reopened ledger replays to the same state and starts a new view", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  o.chunk_bytes = 600;  // several chunk files
+  o.signature_tx_count = 7;
+  std::string accounts, signatures;
+  bank::Digest root;
+  std::optional<bank::Digest> signed_root;
+  TxId last;
+  std::optional<int64_t> timestamp;
+  std::optional<bankd::ledger::ReceiptMaterial> receipt;
+  {
+    auto engine = OpenEngine(o);
+    for (int i = 0; i < 40; ++i) {
+      engine->Write([&](bankd::kv::Tx& tx) {
+        tx.Put("accounts", "user" + std::to_string(i % 9), std::to_string(i));
+        if (i % 5 == 4) tx.Remove("accounts", "user" + std::to_string((i + 3) % 9));
+        if (i % 3 == 0) tx.SetClaim("claim " + std::to_string(i));
+        return true;
+      });
+    }
+    engine->Sign();
+    accounts = Rows(*engine, "accounts");
+    signatures = Rows(*engine, std::string(bl::kSignaturesTable));
+    root = engine->CurrentRoot();
+    signed_root = engine->LastSignedRoot();
+    last = engine->LastWritten();
+    timestamp = engine->Timestamp({2, 13});
+    engine->Flush();
+    receipt = engine->Receipt({2, 13});
+    REQUIRE(receipt.has_value());
+  }
+  REQUIRE(Chunks(o).size() > 2);
+
+  auto engine = OpenEngine(o);
+  CHECK(Rows(*engine, "accounts") == accounts);
+  CHECK(Rows(*engine, std::string(bl::kSignaturesTable)) == signatures);
+  CHECK(engine->CurrentRoot() == root);
+  CHECK(engine->LastSignedRoot() == signed_root);
+  CHECK(engine->LastWritten() == last);
+  CHECK(engine->LastCommitted() == last);
+  CHECK(engine->Status({2, 13}) == TxStatus::kCommitted);
+  CHECK(engine->Timestamp({2, 13}) == timestamp);
+  auto again = engine->Receipt({2, 13});
+  REQUIRE(again.has_value());
+  CHECK(again->proof == receipt->proof);
+  CHECK(again->root == receipt->root);
+  CHECK(again->write_set_digest == receipt->write_set_digest);
+  CHECK(again->commit_evidence == receipt->commit_evidence);
+  CheckReceiptVerifies(*again);
+
+  TxId next = Put(*engine, "new", "1");
+  CHECK(next == TxId{3, last.seqno + 1});
+  CHECK(engine->Status({2, last.seqno + 1}) == TxStatus::kInvalid);
+  CHECK(engine->Status({2, last.seqno}) == TxStatus::kCommitted);
+}
+
+TEST_CASE("the ledger directory holds one engine, a private secret and nothing else of ours", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  auto engine = OpenEngine(o);
+  auto second = Engine::Open(o);
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().code() == bank::Code::kExists);
+
+  struct stat st {};
+  REQUIRE(::stat((o.directory + "/ledger.secret").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(st.st_size == 32);
+
+  EngineOptions wrong_key = o;
+  wrong_key.directory = (dir.path() / "other").string();
+  wrong_key.node_key = TestIdentity().service_key;
+  auto refused = Engine::Open(wrong_key);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("does not match"));
+}
+
+TEST_CASE("a torn tail is cut with a warning and the ledger goes on", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  TxId last;
+  {
+    auto engine = OpenEngine(o);
+    for (int i = 0; i < 5; ++i) last = Put(*engine, "k" + std::to_string(i), "v");
+  }
+  auto records = AllRecords(o.directory);
+  REQUIRE(records.size() == 5);
+  const std::string file = records.back().file;
+  const std::string whole = ReadBytes(file);
+
+  SECTION("half of a record appended") {
+    std::string half = whole.substr(records.back().offset, records.back().size / 2);
+    WriteBytes(file, whole + half);
+  }
+  SECTION("a few header bytes appended") { WriteBytes(file, whole + std::string("\x20\x00\x00", 3)); }
+  SECTION("zeros appended, as a file system may leave them") { WriteBytes(file, whole + std::string(100, '\0')); }
+
+  StderrCapture capture(dir / "stderr.txt");
+  auto engine = OpenEngine(o);
+  std::string warning = capture.Release();
+  CHECK_THAT(warning, Catch::Contains(file) && Catch::Contains("torn tail") &&
+                          Catch::Contains("offset " + std::to_string(whole.size())));
+  CHECK(ReadBytes(file) == whole);
+  CHECK(engine->LastWritten() == last);
+  TxId next = Put(*engine, "after", "1");
+  CHECK(next.seqno == last.seqno + 1);
+  engine.reset();
+  CHECK(AllRecords(o.directory).size() == 6);
+}
+
+TEST_CASE("a cut in the last record loses only what was never committed", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  TxId last;
+  {
+    auto engine = OpenEngine(o);
+    for (int i = 0; i < 5; ++i) last = Put(*engine, "k" + std::to_string(i), "v");
+  }
+  auto records = AllRecords(o.directory);
+  const auto& tail = records.back();
+  std::filesystem::resize_file(tail.file, tail.offset + tail.size - 3);
+
+  StderrCapture capture(dir / "stderr.txt");
+  auto engine = OpenEngine(o);
+  capture.Release();
+  CHECK(engine->LastWritten() == TxId{2, 4});
+  CHECK(Rows(*engine, "accounts") == "k0=v\nk1=v\nk2=v\nk3=v\n");
+  // The lost id now reads Invalid: the next transaction is in view 3.
+  CHECK(engine->Status(last) == TxStatus::kInvalid);
+  CHECK(Put(*engine, "k4", "again") == TxId{3, 5});
+}
+
+TEST_CASE("damage before the tail refuses to start, naming file and offset", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  o.chunk_bytes = 400;
+  o.signature_tx_count = 4;
+  {
+    auto engine = OpenEngine(o);
+    for (int i = 0; i < 30; ++i) Put(*engine, "k" + std::to_string(i), std::string(20, 'x'));
+  }
+  auto records = AllRecords(o.directory);
+  auto chunks = Chunks(o);
+  REQUIRE(chunks.size() >= 3);
+
+  std::string expected_file;
+  uint64_t expected_offset = 0;
+  std::string expected_problem;
+
+  SECTION("a flipped byte in the payload of an early record") {
+    const auto& victim = records[1];
+    std::string bytes = ReadBytes(victim.file);
+    bytes[victim.offset + victim.size - 5] ^= 0x40;
+    WriteBytes(victim.file, bytes);
+    expected_file = victim.file;
+    expected_offset = victim.offset;
+    expected_problem = "payload checksum";
+  }
+  SECTION("a flipped byte in a record header") {
+    const auto& victim = records[2];
+    std::string bytes = ReadBytes(victim.file);
+    bytes[victim.offset + 1] ^= 0x01;  // the length
+    WriteBytes(victim.file, bytes);
+    expected_file = victim.file;
+    expected_offset = victim.offset;
+    expected_problem = "header checksum";
+  }
+  SECTION("a flipped byte in the last record of the last file") {
+    const auto& victim = records.back();
+    std::string bytes = ReadBytes(victim.file);
+    bytes[victim.offset + victim.size - 1] ^= 0x01;
+    WriteBytes(victim.file, bytes);
+    expected_file = victim.file;
+    expected_offset = victim.offset;
+    expected_problem = "payload checksum";
+  }
+  SECTION("an earlier chunk file truncated mid-record") {
+    const std::string& file = chunks[0].path;
+    const auto& victim = *std::find_if(records.rbegin(), records.rend(), [&](const RecordAt& r) { return r.file == file; });
+    std::filesystem::resize_file(file, victim.offset + victim.size / 2);
+    expected_file = file;
+    expected_offset = victim.offset;
+    expected_problem = "not the last";
+  }
+  SECTION("a chunk file missing from the middle") {
+    std::filesystem::remove(chunks[1].path);
+    expected_file = chunks[2].path;
+    expected_offset = 0;
+    expected_problem = "starts at seqno";
+  }
+  SECTION("a signature whose root is not the ledger's, with a valid checksum") {
+    const auto& victim = *std::find_if(records.begin(), records.end(), [](const RecordAt& r) {
+      return r.decoded.entry.kind == bl::EntryKind::kSignature;
+    });
+    bl::Entry forged = victim.decoded.entry;
+    auto record = bl::SignatureOf(forged).value();
+    record.root[0] ^= 1;
+    forged.writes[0].value = record.ToJson();
+    std::string framed;
+    bl::AppendRecord(bl::EncodeEntry(forged).payload, &framed);
+    std::string bytes = ReadBytes(victim.file);
+    bytes.replace(victim.offset, victim.size, framed);
+    WriteBytes(victim.file, bytes);
+    expected_file = victim.file;
+    expected_offset = victim.offset;
+    expected_problem = "is not the ledger's root";
+  }
+
+  auto engine = Engine::Open(o);
+  REQUIRE_FALSE(engine.ok());
+  INFO(engine.status().message());
+  CHECK_THAT(engine.status().message(),
+             Catch::Contains(expected_file + " at offset " + std::to_string(expected_offset) + ":") &&
+                 Catch::Contains(expected_problem));
+}
+
+TEST_CASE("nothing reported committed is lost when the process is killed", "[ledger]") {
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  o.flush_interval = 0ms;
+  o.chunk_bytes = 4096;  // chunk rollovers happen while we kill
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The child writes and reports each newly committed seqno; no Catch
+    // macros here, only _exit.
+    ::close(fds[0]);
+    auto engine = Engine::Open(o);
+    if (!engine.ok()) ::_exit(2);
+    uint64_t reported = 0;
+    for (int i = 0; i < 1000000; ++i) {
+      (*engine)->Write([&](bankd::kv::Tx& tx) {
+        tx.Put("accounts", std::to_string(i), std::to_string(i));
+        return true;
+      });
+      uint64_t committed = (*engine)->LastCommitted().seqno;
+      if (committed > reported) {
+        reported = committed;
+        if (::write(fds[1], &reported, sizeof reported) != sizeof reported) ::_exit(3);
+      }
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  uint64_t value = 0, committed = 0;
+  while (committed < 2000 && ::read(fds[0], &value, sizeof value) == sizeof value) committed = value;
+  ::kill(pid, SIGKILL);
+  // Whatever the child reported before it died counts too.
+  while (::read(fds[0], &value, sizeof value) == sizeof value) committed = value;
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(committed >= 2000);
+
+  StderrCapture capture(dir / "stderr.txt");  // a torn tail is likely
+  auto engine = OpenEngine(o);
+  capture.Release();
+  REQUIRE(engine->LastWritten().seqno >= committed);
+  std::string missing;
+  engine->Read([&](const bankd::kv::Store& store) {
+    for (uint64_t i = 0; i < committed; ++i)
+      if (store.Get("accounts", std::to_string(i)) != std::to_string(i)) missing += std::to_string(i) + " ";
+  });
+  CHECK(missing.empty());
+}
