@@ -19,9 +19,7 @@ std::vector<std::string> Split(const std::string& text, char separator) {
   }
 }
 
-bool Contains(const std::string& text, const char* needle) {
-  return text.find(needle) != std::string::npos;
-}
+bool Contains(const std::string& text, const char* needle) { return text.find(needle) != std::string::npos; }
 
 // CLI11 describes an option's value in its type name: the value type
 // ("TEXT", "INT", ...) followed by each validator's description, joined by
@@ -112,12 +110,18 @@ nlohmann::json ChoicesJson(const std::vector<std::string>& choices) {
 
 const char* ValueKindName(ValueKind kind) {
   switch (kind) {
-    case ValueKind::kNone: return "none";
-    case ValueKind::kText: return "text";
-    case ValueKind::kFile: return "file";
-    case ValueKind::kDirectory: return "directory";
-    case ValueKind::kNumber: return "number";
-    case ValueKind::kChoice: return "choice";
+    case ValueKind::kNone:
+      return "none";
+    case ValueKind::kText:
+      return "text";
+    case ValueKind::kFile:
+      return "file";
+    case ValueKind::kDirectory:
+      return "directory";
+    case ValueKind::kNumber:
+      return "number";
+    case ValueKind::kChoice:
+      return "choice";
   }
   return "text";
 }
@@ -138,8 +142,7 @@ CommandSpec ReadCommandTree(const CLI::App& root, const std::string& root_name) 
   return Read(root, {root_name});
 }
 
-void ForEachCommand(const CommandSpec& command,
-                    const std::function<void(const CommandSpec&)>& visit) {
+void ForEachCommand(const CommandSpec& command, const std::function<void(const CommandSpec&)>& visit) {
   visit(command);
   for (const auto& sub : command.subcommands) ForEachCommand(sub, visit);
 }

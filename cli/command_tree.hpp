@@ -6,10 +6,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace bankctl {
 
@@ -66,8 +65,7 @@ struct CommandSpec {
 CommandSpec ReadCommandTree(const CLI::App& root, const std::string& root_name = "bankctl");
 
 // Visits `command` and every descendant, parents before children.
-void ForEachCommand(const CommandSpec& command,
-                    const std::function<void(const CommandSpec&)>& visit);
+void ForEachCommand(const CommandSpec& command, const std::function<void(const CommandSpec&)>& visit);
 
 // The stable JSON form printed by `bankctl __tree`:
 // {"path": "bankctl gov vote", "name": "vote", "description": "...",

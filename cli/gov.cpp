@@ -6,6 +6,8 @@
 //
 // Every command speaks the 2024-07-01 API or the classic one, whichever the
 // service offers (--api forces one).
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -13,8 +15,6 @@
 #include <iterator>
 #include <memory>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "bank/certificate.hpp"
 #include "bank/cose.hpp"
@@ -51,7 +51,8 @@ Result<std::unique_ptr<gov::GovClient>> MakeClient(Context& ctx, const GovOption
 // A file's content, or standard input for "-". Unlike other inputs, an
 // empty payload is valid (withdrawals and state digest requests sign one).
 Result<std::string> ReadContent(const std::string& path) {
-  if (path == "-") return std::string{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  if (path == "-")
+    return std::string{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
   auto data = bank::ReadFile(path);
   std::error_code ec;
   if (!data.ok() && std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec)) {
@@ -81,7 +82,8 @@ Result<std::string> ReadCertificatePem(const std::string& path) {
 }
 
 std::string VoteCountLine(const gov::Proposal& p) {
-  return fmt::format("proposal {}: {} ({} ballot{})", p.id, p.state, p.ballot_count, p.ballot_count == 1 ? "" : "s");
+  return fmt::format("proposal {}: {} ({} ballot{})", p.id, p.state, p.ballot_count,
+                     p.ballot_count == 1 ? "" : "s");
 }
 
 // ---- propose -----------------------------------------------------------------
@@ -163,7 +165,8 @@ Result<json> OpenService(Context& ctx, const GovOptions& o, const ProposeArgs& a
   } else {
     BANK_ASSIGN_OR_RETURN(auto client, MakeClient(ctx, o, false));
     BANK_ASSIGN_OR_RETURN(gov::ServiceInfo info, client->GetServiceInfo());
-    if (info.certificate.empty()) return Status::Rejected("the service reports no certificate (pass --service-cert)");
+    if (info.certificate.empty())
+      return Status::Rejected("the service reports no certificate (pass --service-cert)");
     pem = info.certificate;
   }
   return Action("transition_service_to_open", {{"next_service_identity", pem}});
@@ -207,9 +210,12 @@ Status Vote(Context& ctx, const GovOptions& o, const VoteArgs& a) {
     BANK_ASSIGN_OR_RETURN(std::string text, ReadContent(a.ballot_file));
     // governance-scripts/ballots/*.json: {"ballot": "<js>"}; or the bare JavaScript.
     json j = json::parse(text, nullptr, false);
-    if (j.is_object() && j.contains("ballot") && j["ballot"].is_string()) ballot = j["ballot"].get<std::string>();
-    else if (j.is_discarded()) ballot = text;
-    else return Status::InputFile(a.ballot_file + ": JSON ballot files hold {\"ballot\": \"<JavaScript>\"}");
+    if (j.is_object() && j.contains("ballot") && j["ballot"].is_string())
+      ballot = j["ballot"].get<std::string>();
+    else if (j.is_discarded())
+      ballot = text;
+    else
+      return Status::InputFile(a.ballot_file + ": JSON ballot files hold {\"ballot\": \"<JavaScript>\"}");
   } else {
     ballot = gov::BallotJs(a.accept);
   }
@@ -253,7 +259,9 @@ Status Show(Context& ctx, const GovOptions& o, const std::string& id) {
     }
     if (vote == "accept") ++yes;
     if (!vote.empty()) votes[m.id] = vote;
-    lines += fmt::format("  {:<14} {:<9} {}\n", Short(m.id), m.status, vote.empty() ? "-" : vote);
+    std::string who = Short(m.id);
+    if (auto cert = bank::Certificate::FromPem(m.cert); cert.ok()) who = cert->CommonName() + " " + who;
+    lines += fmt::format("  {:<24} {:<9} {}\n", who, m.status, vote.empty() ? "-" : vote);
   }
   // Under a strict-majority constitution (bankd's, and governance-scripts').
   const size_t needed = p.state == "Open" && yes <= active / 2 ? active / 2 + 1 - yes : 0;
@@ -283,7 +291,8 @@ Status List(Context& ctx, const GovOptions& o) {
   std::string text;
   for (const auto& p : proposals) {
     out.push_back(p.ToJson());
-    text += fmt::format("{}  {:<9} ballots {}  proposer {}\n", p.id, p.state, p.ballot_count, Short(p.proposer_id));
+    text += fmt::format("{}  {:<9} ballots {}  proposer {}\n", p.id, p.state, p.ballot_count,
+                        Short(p.proposer_id));
   }
   if (proposals.empty()) text = "no proposals\n";
   ctx.Emit(out, text);
@@ -299,7 +308,8 @@ Status Members(Context& ctx, const GovOptions& o) {
     out.push_back(m.ToJson());
     std::string cn;
     if (auto cert = bank::Certificate::FromPem(m.cert); cert.ok()) cn = cert->CommonName();
-    text += fmt::format("{}  {:<9} {}{}\n", m.id, m.status, cn, m.public_encryption_key.empty() ? "" : "  (recovery)");
+    text += fmt::format("{}  {:<9} {}{}\n", m.id, m.status, cn,
+                        m.public_encryption_key.empty() ? "" : "  (recovery)");
   }
   ctx.Emit(out, text.empty() ? "no members\n" : text);
   return Status::OK();
@@ -363,9 +373,11 @@ Status Wait(Context& ctx, const GovOptions& o, const WaitArgs& a) {
       return Status::OK();
     }
     if (p.state != "Open")
-      return Status::Rejected(fmt::format("proposal {} is {}, it will not become {}", p.id, p.state, a.state));
+      return Status::Rejected(
+          fmt::format("proposal {} is {}, it will not become {}", p.id, p.state, a.state));
     if (std::chrono::steady_clock::now() >= deadline)
-      return Status::Network(fmt::format("timed out after {} s: proposal {} is still {}", timeout, p.id, p.state));
+      return Status::Network(
+          fmt::format("timed out after {} s: proposal {} is still {}", timeout, p.id, p.state));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }
@@ -428,13 +440,14 @@ Status Sign(Context& ctx, const SignArgs& a) {
 Status Prepare(Context& ctx, const SignArgs& a) {
   BANK_ASSIGN_OR_RETURN(cose::GovHeaders h, Headers(a, false));
   const std::string cert_path = CertPathFor(ctx, a);
-  if (cert_path.empty()) return Status::Usage("no signing certificate: pass --signing-cert, --cert or --as NAME");
+  if (cert_path.empty())
+    return Status::Usage("no signing certificate: pass --signing-cert, --cert or --as NAME");
   BANK_ASSIGN_OR_RETURN(bank::Certificate cert, bank::Certificate::LoadFile(cert_path));
   BANK_ASSIGN_OR_RETURN(std::string content, ReadContent(a.content));
   BANK_ASSIGN_OR_RETURN(cose::Prepared prepared, cose::PrepareGov(cert, h, bank::AsBytes(content)));
   if (a.created_at.empty())
-    std::fprintf(stderr, "created_at %s (pass --created-at %s to gov finish)\n", bank::FormatTime(h.created_at).c_str(),
-                 bank::FormatTime(h.created_at).c_str());
+    std::fprintf(stderr, "created_at %s (pass --created-at %s to gov finish)\n",
+                 bank::FormatTime(h.created_at).c_str(), bank::FormatTime(h.created_at).c_str());
   std::cout << prepared.ToJson().dump() << std::endl;
   return Status::OK();
 }
@@ -442,7 +455,8 @@ Status Prepare(Context& ctx, const SignArgs& a) {
 Status Finish(Context& ctx, const SignArgs& a) {
   BANK_ASSIGN_OR_RETURN(cose::GovHeaders h, Headers(a, true));
   const std::string cert_path = CertPathFor(ctx, a);
-  if (cert_path.empty()) return Status::Usage("no signing certificate: pass --signing-cert, --cert or --as NAME");
+  if (cert_path.empty())
+    return Status::Usage("no signing certificate: pass --signing-cert, --cert or --as NAME");
   BANK_ASSIGN_OR_RETURN(bank::Certificate cert, bank::Certificate::LoadFile(cert_path));
   BANK_ASSIGN_OR_RETURN(std::string content, ReadContent(a.content));
   BANK_ASSIGN_OR_RETURN(std::string sig_text, bank::ReadFile(a.signature));
@@ -455,8 +469,8 @@ Status Finish(Context& ctx, const SignArgs& a) {
 void AddSignOptions(CLI::App* cmd, const std::shared_ptr<SignArgs>& a, bool needs_key) {
   cmd->add_option("--type", a->type, "ccf.gov.msg.type")
       ->required()
-      ->check(CLI::IsMember({cose::kProposal, cose::kBallot, cose::kWithdrawal, cose::kAck, cose::kStateDigest,
-                             cose::kRecoveryShare, cose::kEncryptedRecoveryShare}));
+      ->check(CLI::IsMember({cose::kProposal, cose::kBallot, cose::kWithdrawal, cose::kAck,
+                             cose::kStateDigest, cose::kRecoveryShare, cose::kEncryptedRecoveryShare}));
   cmd->add_option("--content", a->content, "File with the payload to sign, or - for standard input")
       ->required()
       ->type_name("FILE");
@@ -464,7 +478,8 @@ void AddSignOptions(CLI::App* cmd, const std::shared_ptr<SignArgs>& a, bool need
                   "ccf.gov.msg.proposal_id (ballots and withdrawals)");
   cmd->add_option("--created-at,--ccf-gov-msg-created_at", a->created_at,
                   "ccf.gov.msg.created_at as ISO 8601 (e.g. $(date -uIs)) or epoch seconds; default now");
-  cmd->add_option("--signing-cert", a->signing_cert, "Signer's certificate (default: --cert or --as identity)")
+  cmd->add_option("--signing-cert", a->signing_cert,
+                  "Signer's certificate (default: --cert or --as identity)")
       ->type_name("FILE");
   if (needs_key)
     cmd->add_option("--signing-key", a->signing_key, "Signer's private key (default: --key or --as identity)")
@@ -501,13 +516,15 @@ void RegisterPropose(CLI::App* gov, Context& ctx, const std::shared_ptr<GovOptio
 
   auto* add_member = propose->add_subcommand("add-member", "set_member: a new member (starts Accepted)");
   add_member->add_option("CERT", a->cert, "The member's certificate (PEM)")->required()->type_name("FILE");
-  add_member->add_option("ENC_PUBK", a->enc_pubk, "The member's encryption public key (PEM): a recovery member")
+  add_member
+      ->add_option("ENC_PUBK", a->enc_pubk, "The member's encryption public key (PEM): a recovery member")
       ->type_name("FILE");
   add_member->add_option("--data", a->data, kDataHelp);
   bind(add_member, AddMember, a);
 
   auto* remove_member = propose->add_subcommand("remove-member", "remove_member");
-  remove_member->add_option("ID", a->id, "Member id, workspace identity name, or certificate file")->required();
+  remove_member->add_option("ID", a->id, "Member id, workspace identity name, or certificate file")
+      ->required();
   bind(remove_member, RemoveMember, a);
 
   auto* member_data = propose->add_subcommand("set-member-data", "set_member_data");
@@ -516,7 +533,8 @@ void RegisterPropose(CLI::App* gov, Context& ctx, const std::shared_ptr<GovOptio
   bind(member_data, SetMemberData, a);
 
   auto* open = propose->add_subcommand("open-service", "transition_service_to_open");
-  open->add_option("--service-cert", a->service_cert, "Service certificate (default: as the service reports it)")
+  open->add_option("--service-cert", a->service_cert,
+                   "Service certificate (default: as the service reports it)")
       ->type_name("FILE");
   bind(open, OpenService, a);
 
@@ -534,7 +552,9 @@ void RegisterPropose(CLI::App* gov, Context& ctx, const std::shared_ptr<GovOptio
   bind(constitution, SetConstitution, a);
 
   auto* raw = propose->add_subcommand("raw", "Any proposal: a JSON file {\"actions\": [...]}");
-  raw->add_option("FILE", a->raw_file, "Proposal JSON file, or - for standard input")->required()->type_name("FILE");
+  raw->add_option("FILE", a->raw_file, "Proposal JSON file, or - for standard input")
+      ->required()
+      ->type_name("FILE");
   bind(raw, Raw, a);
 }
 
@@ -552,7 +572,8 @@ void Register(CLI::App& app, Context& ctx) {
   vote->add_option("ID", v->id, "Proposal id")->required();
   vote->add_flag("--accept", v->accept, "Vote for (ballot: return true)");
   vote->add_flag("--reject", v->reject, "Vote against (ballot: return false)");
-  vote->add_option("--ballot", v->ballot_file, "Ballot file: JSON {\"ballot\": ...} or JavaScript")->type_name("FILE");
+  vote->add_option("--ballot", v->ballot_file, "Ballot file: JSON {\"ballot\": ...} or JavaScript")
+      ->type_name("FILE");
   ctx.Bind(vote, [&ctx, o, v] { return Vote(ctx, *o, *v); });
 
   auto withdraw_id = std::make_shared<std::string>();
@@ -567,14 +588,17 @@ void Register(CLI::App& app, Context& ctx) {
 
   ctx.Bind(gov_cmd->add_subcommand("list", "Proposals the service keeps (classic API: the Open ones)"),
            [&ctx, o] { return List(ctx, *o); });
-  ctx.Bind(gov_cmd->add_subcommand("members", "Members and their status"), [&ctx, o] { return Members(ctx, *o); });
+  ctx.Bind(gov_cmd->add_subcommand("members", "Members and their status"),
+           [&ctx, o] { return Members(ctx, *o); });
   ctx.Bind(gov_cmd->add_subcommand("users", "Users"), [&ctx, o] { return Users(ctx, *o); });
   ctx.Bind(gov_cmd->add_subcommand("nodes", "Nodes"), [&ctx, o] { return Nodes(ctx, *o); });
-  ctx.Bind(gov_cmd->add_subcommand("activate", "Acknowledge the state digest: an Accepted member becomes Active"),
-           [&ctx, o] { return Activate(ctx, *o); });
+  ctx.Bind(
+      gov_cmd->add_subcommand("activate", "Acknowledge the state digest: an Accepted member becomes Active"),
+      [&ctx, o] { return Activate(ctx, *o); });
 
   auto w = std::make_shared<WaitArgs>();
-  auto* wait = gov_cmd->add_subcommand("wait", "Wait until a proposal reaches a state (progress on stderr; bounded by --timeout)");
+  auto* wait = gov_cmd->add_subcommand(
+      "wait", "Wait until a proposal reaches a state (progress on stderr; bounded by --timeout)");
   wait->add_option("ID", w->id, "Proposal id")->required();
   wait->add_option("--state", w->state, "State to wait for")
       ->check(CLI::IsMember({"Accepted", "Rejected", "Withdrawn", "Failed", "Dropped"}));
@@ -594,7 +618,8 @@ void Register(CLI::App& app, Context& ctx) {
 
   auto f = std::make_shared<SignArgs>();
   auto* finish = gov_cmd->add_subcommand(
-      "finish", "External signing, step 2: write the envelope around the returned signature to standard output");
+      "finish",
+      "External signing, step 2: write the envelope around the returned signature to standard output");
   AddSignOptions(finish, f, false);
   finish->add_option("--signature", f->signature, "JSON file {\"value\": \"<base64url raw r||s>\"}")
       ->required()

@@ -120,17 +120,15 @@ bank::Result<Json> StartCommand(const NodeConfigArgs& args) {
   }
   if (args.recovery_threshold > recovery_members) {
     return bank::Status::Usage("--recovery-threshold " + std::to_string(args.recovery_threshold) +
-                               " exceeds the " + std::to_string(recovery_members) +
-                               " recovery member(s)");
+                               " exceeds the " + std::to_string(recovery_members) + " recovery member(s)");
   }
-  Json start = {
-      {"constitution_files", args.constitution.empty() ? kConstitution : args.constitution},
-      {"members", members},
-      {"service_configuration",
-       {{"recovery_threshold", args.recovery_threshold},
-        {"maximum_node_certificate_validity_days", 365},
-        {"maximum_service_certificate_validity_days", 365}}},
-      {"initial_service_certificate_validity_days", 365}};
+  Json start = {{"constitution_files", args.constitution.empty() ? kConstitution : args.constitution},
+                {"members", members},
+                {"service_configuration",
+                 {{"recovery_threshold", args.recovery_threshold},
+                  {"maximum_node_certificate_validity_days", 365},
+                  {"maximum_service_certificate_validity_days", 365}}},
+                {"initial_service_certificate_validity_days", 365}};
   return Json{{"type", "Start"},
               {"service_certificate_file", JoinPath(args.identity_dir, "service_cert.pem")},
               {"start", start}};
@@ -159,13 +157,12 @@ bank::Result<Json> BuildConfig(const NodeConfigArgs& args, bool start) {
       {"file", args.enclave_file.empty() ? DefaultEnclaveFile(args.platform) : args.enclave_file},
       {"platform", snp ? "SNP" : "Virtual"},
       {"type", "Release"}};
-  config["network"] = {
-      {"node_to_node_interface", {{"bind_address", args.node_address}}},
-      {"rpc_interfaces",
-       {{"primary_rpc_interface",
-         {{"bind_address", args.rpc_address},
-          {"published_address", published},
-          {"app_protocol", "HTTP1"}}}}}};
+  config["network"] = {{"node_to_node_interface", {{"bind_address", args.node_address}}},
+                       {"rpc_interfaces",
+                        {{"primary_rpc_interface",
+                          {{"bind_address", args.rpc_address},
+                           {"published_address", published},
+                           {"app_protocol", "HTTP1"}}}}}};
   config["command"] = std::move(*command);
   config["node_certificate"] = {
       {"subject_alt_names", args.subject_alt_names.empty()
@@ -224,11 +221,10 @@ void AddCommonOptions(CLI::App* cmd, NodeConfigArgs* args) {
   cmd->add_option("--identity-dir", args->identity_dir,
                   "Directory of the member identities and the service certificate, as cchost sees it "
                   "(default workspace/sandbox_common)");
-  cmd->add_option("--node-dir", args->node_dir,
-                  "Directory for the node's ledger, snapshots and output files (default " +
-                      args->node_dir + ")");
-  cmd->add_option("--out", args->out, "Write the configuration to FILE instead of stdout")
-      ->type_name("FILE");
+  cmd->add_option(
+      "--node-dir", args->node_dir,
+      "Directory for the node's ledger, snapshots and output files (default " + args->node_dir + ")");
+  cmd->add_option("--out", args->out, "Write the configuration to FILE instead of stdout")->type_name("FILE");
   cmd->add_flag("--force", args->force, "Overwrite FILE if it exists");
 }
 
@@ -247,22 +243,26 @@ void Register(CLI::App& app, Context& ctx) {
 
   auto start_args = std::make_shared<NodeConfigArgs>();
   auto* start = config->add_subcommand(
-      "start", "Configuration of the first node: starts a network with the banks as members and "
-               "the constitution of governance-scripts/");
+      "start",
+      "Configuration of the first node: starts a network with the banks as members and "
+      "the constitution of governance-scripts/");
   AddCommonOptions(start, start_args.get());
-  auto* count = start->add_option("--members", start_args->member_count,
-                                  "N members: member0..N-1_{cert,enc_pubk}.pem of --identity-dir "
-                                  "(default 3, the three banks)")
+  auto* count = start
+                    ->add_option("--members", start_args->member_count,
+                                 "N members: member0..N-1_{cert,enc_pubk}.pem of --identity-dir "
+                                 "(default 3, the three banks)")
                     ->check(CLI::Range(1, 100));
   auto* member = start->add_option("--member", start_args->members,
                                    "A member as CERT or CERT,ENC_PUBK (repeatable; replaces --members)");
   count->excludes(member);
-  start->add_option("--constitution", start_args->constitution,
-                    "Constitution files, in order (repeatable or comma-separated; default "
-                    "governance-scripts/constitution/{actions,validate,resolve,apply}.js)")
+  start
+      ->add_option("--constitution", start_args->constitution,
+                   "Constitution files, in order (repeatable or comma-separated; default "
+                   "governance-scripts/constitution/{actions,validate,resolve,apply}.js)")
       ->delimiter(',');
-  start->add_option("--recovery-threshold", start_args->recovery_threshold,
-                    "Recovery shares needed to recover the service (default 0: every recovery member)")
+  start
+      ->add_option("--recovery-threshold", start_args->recovery_threshold,
+                   "Recovery shares needed to recover the service (default 0: every recovery member)")
       ->check(CLI::NonNegativeNumber);
   ctx.Bind(start, [&ctx, start_args] { return WriteConfig(ctx, *start_args, true); });
 

@@ -4,7 +4,7 @@
 
 __bankctl_subcommands() {
   case "$1" in
-    "bankctl") echo "account completion gov id keygen ledger node receipt tx" ;;
+    "bankctl") echo "account completion gov id keygen ledger node receipt sandbox tx" ;;
     "bankctl account") echo "balance create deposit history info list transfer" ;;
     "bankctl gov") echo "activate finish list members nodes prepare propose show sign users vote wait withdraw" ;;
     "bankctl gov propose") echo "add-member add-user open-service raw remove-member remove-user set-constitution set-member-data set-user-data trust-node" ;;
@@ -12,6 +12,7 @@ __bankctl_subcommands() {
     "bankctl node") echo "config" ;;
     "bankctl node config") echo "join start" ;;
     "bankctl receipt") echo "get verify" ;;
+    "bankctl sandbox") echo "down status up" ;;
   esac
 }
 
@@ -63,6 +64,10 @@ __bankctl_options() {
     "bankctl receipt") echo "--help -h" ;;
     "bankctl receipt get") echo "--help -h --wait --out --cose --node" ;;
     "bankctl receipt verify") echo "--help -h --service-cert --claim" ;;
+    "bankctl sandbox") echo "--help -h" ;;
+    "bankctl sandbox down") echo "--help -h" ;;
+    "bankctl sandbox status") echo "--help -h" ;;
+    "bankctl sandbox up") echo "--help -h --members --users --port --bankd" ;;
     "bankctl tx") echo "--help -h --wait" ;;
   esac
 }
@@ -139,6 +144,10 @@ __bankctl_option_value() {
     "bankctl receipt get --out") echo "@file" ;;
     "bankctl receipt verify --service-cert") echo "@file" ;;
     "bankctl receipt verify --claim") echo "@file" ;;
+    "bankctl sandbox up --members") echo "@none" ;;
+    "bankctl sandbox up --users") echo "@none" ;;
+    "bankctl sandbox up --port") echo "@none" ;;
+    "bankctl sandbox up --bankd") echo "@file" ;;
   esac
 }
 
@@ -226,6 +235,10 @@ __bankctl_inherits() {
     "bankctl receipt"|\
     "bankctl receipt get"|\
     "bankctl receipt verify"|\
+    "bankctl sandbox"|\
+    "bankctl sandbox down"|\
+    "bankctl sandbox status"|\
+    "bankctl sandbox up"|\
     "bankctl tx") return 0 ;;
   esac
   return 1

@@ -6,7 +6,7 @@
 function __bankctl_subcommands --argument-names path
     switch $path
         case 'bankctl'
-            string join \n account completion gov id keygen ledger node receipt tx
+            string join \n account completion gov id keygen ledger node receipt sandbox tx
         case 'bankctl account'
             string join \n balance create deposit history info list transfer
         case 'bankctl gov'
@@ -21,6 +21,8 @@ function __bankctl_subcommands --argument-names path
             string join \n join start
         case 'bankctl receipt'
             string join \n get verify
+        case 'bankctl sandbox'
+            string join \n down status up
     end
 end
 
@@ -165,6 +167,14 @@ function __bankctl_option_value --argument-names path option
             echo '@file'
         case 'bankctl receipt verify --claim'
             echo '@file'
+        case 'bankctl sandbox up --members'
+            echo '@none'
+        case 'bankctl sandbox up --users'
+            echo '@none'
+        case 'bankctl sandbox up --port'
+            echo '@none'
+        case 'bankctl sandbox up --bankd'
+            echo '@file'
     end
 end
 
@@ -214,6 +224,10 @@ function __bankctl_inherits --argument-names path
         'bankctl receipt' \
         'bankctl receipt get' \
         'bankctl receipt verify' \
+        'bankctl sandbox' \
+        'bankctl sandbox down' \
+        'bankctl sandbox status' \
+        'bankctl sandbox up' \
         'bankctl tx'
 end
 
@@ -269,13 +283,14 @@ complete -c bankctl -f
 
 # bankctl
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a account -d 'Bank accounts: create, deposit, balance, transfer, history'
-complete -c bankctl -n '__bankctl_at \'bankctl\'' -a completion -d 'Print the shell completion script for bash, zsh or fish'
+complete -c bankctl -n '__bankctl_at \'bankctl\'' -a completion -d 'Print the shell completion script for bash, zsh or fish (e.g. source <(bankctl completion bash))'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a gov -d 'Governance: proposals, ballots, members (COSE_Sign1-signed)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a id -d 'Print the CCF id of a certificate (SHA-256 of its DER encoding)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a keygen -d 'Create an identity: NAME_privk.pem and NAME_cert.pem (as keygenerator.sh)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a ledger -d 'bankd\'s ledger files, offline'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a node -d 'Real CCF nodes: configuration for cchost'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a receipt -d 'Transaction receipts: fetch them, verify them offline'
+complete -c bankctl -n '__bankctl_at \'bankctl\'' -a sandbox -d 'A local bankd laid out like CCF\'s sandbox (workspace/sandbox_common)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a tx -d 'Status of a transaction: Unknown, Pending, Committed or Invalid'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl\'' -l version -d 'Display program version information and exit'
@@ -557,6 +572,25 @@ complete -c bankctl -n '__bankctl_at \'bankctl receipt verify\'' -F -d 'Receipt 
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l service-cert -r -F -d 'The service certificate to trust (default: --cacert, or the workspace\'s service_cert.pem)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l claim -r -F -d 'Also check that each receipt proves exactly this claim text'
+
+# bankctl sandbox
+complete -c bankctl -n '__bankctl_at \'bankctl sandbox\'' -a down -d 'Stop the workspace\'s sandbox (SIGTERM, then wait)'
+complete -c bankctl -n '__bankctl_at \'bankctl sandbox\'' -a status -d 'Whether the workspace\'s sandbox runs, its URL and service state'
+complete -c bankctl -n '__bankctl_at \'bankctl sandbox\'' -a up -d 'Create the workspace (identities, config) and start bankd in the background'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl sandbox down
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox down\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl sandbox status
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox status\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl sandbox up
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l members -x -d 'Initial members, member0..N-1 (default 3)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l users -x -d 'Initial users, user0..N-1 (default 2)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l port -x -d 'Port on 127.0.0.1 (default 8000)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l bankd -r -F -d 'The bankd binary (default: $BANKD, next to bankctl, or on PATH)'
 
 # bankctl tx
 complete -c bankctl -n '__bankctl_at \'bankctl tx\'' -F -d 'Transaction id VIEW.SEQNO (e.g. 2.18)'

@@ -8,13 +8,14 @@ __bankctl_subcommands() {
   case $1 in
     ('bankctl') reply=(
       'account:Bank accounts: create, deposit, balance, transfer, history'
-      'completion:Print the shell completion script for bash, zsh or fish'
+      'completion:Print the shell completion script for bash, zsh or fish (e.g. source <(bankctl completion bash))'
       'gov:Governance: proposals, ballots, members (COSE_Sign1-signed)'
       'id:Print the CCF id of a certificate (SHA-256 of its DER encoding)'
       'keygen:Create an identity: NAME_privk.pem and NAME_cert.pem (as keygenerator.sh)'
       'ledger:bankd'\''s ledger files, offline'
       'node:Real CCF nodes: configuration for cchost'
       'receipt:Transaction receipts: fetch them, verify them offline'
+      'sandbox:A local bankd laid out like CCF'\''s sandbox (workspace/sandbox_common)'
       'tx:Status of a transaction: Unknown, Pending, Committed or Invalid'
     ) ;;
     ('bankctl account') reply=(
@@ -66,6 +67,11 @@ __bankctl_subcommands() {
     ('bankctl receipt') reply=(
       'get:Fetch the receipt of a transaction (your transfer, or any with --node)'
       'verify:Verify receipts offline: leaf, proof, root signature, endorsement (exit 7 when one does not verify)'
+    ) ;;
+    ('bankctl sandbox') reply=(
+      'down:Stop the workspace'\''s sandbox (SIGTERM, then wait)'
+      'status:Whether the workspace'\''s sandbox runs, its URL and service state'
+      'up:Create the workspace (identities, config) and start bankd in the background'
     ) ;;
     (*) reply=() ;;
   esac
@@ -345,6 +351,26 @@ __bankctl_options() {
       '--service-cert:The service certificate to trust (default: --cacert, or the workspace'\''s service_cert.pem)'
       '--claim:Also check that each receipt proves exactly this claim text'
     ) ;;
+    ('bankctl sandbox') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl sandbox down') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl sandbox status') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl sandbox up') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--members:Initial members, member0..N-1 (default 3)'
+      '--users:Initial users, user0..N-1 (default 2)'
+      '--port:Port on 127.0.0.1 (default 8000)'
+      '--bankd:The bankd binary (default: $BANKD, next to bankctl, or on PATH)'
+    ) ;;
     ('bankctl tx') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
@@ -426,6 +452,10 @@ __bankctl_option_value() {
     ('bankctl receipt get --out') REPLY='@file' ;;
     ('bankctl receipt verify --service-cert') REPLY='@file' ;;
     ('bankctl receipt verify --claim') REPLY='@file' ;;
+    ('bankctl sandbox up --members') REPLY='@none' ;;
+    ('bankctl sandbox up --users') REPLY='@none' ;;
+    ('bankctl sandbox up --port') REPLY='@none' ;;
+    ('bankctl sandbox up --bankd') REPLY='@file' ;;
     (*) REPLY= ;;
   esac
 }
@@ -515,6 +545,10 @@ __bankctl_inherits() {
     'bankctl receipt'|\
     'bankctl receipt get'|\
     'bankctl receipt verify'|\
+    'bankctl sandbox'|\
+    'bankctl sandbox down'|\
+    'bankctl sandbox status'|\
+    'bankctl sandbox up'|\
     'bankctl tx') return 0 ;;
   esac
   return 1

@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libfmt-dev libcli11-dev catch2
   libboost-dev libboost-system-dev libcbor-dev
   clang clang-format libclang-rt-14-dev llvm
-  man-db groff-base bash-completion procps iproute2
+  man-db groff-base bash-completion zsh fish bsdextrautils procps iproute2
 )
 
 missing=()

@@ -11,17 +11,28 @@ namespace bank::cbor {
 
 const char* TypeName(Type t) {
   switch (t) {
-    case Type::kUnsigned: return "unsigned integer";
-    case Type::kNegative: return "negative integer";
-    case Type::kBytes: return "byte string";
-    case Type::kText: return "text string";
-    case Type::kArray: return "array";
-    case Type::kMap: return "map";
-    case Type::kTag: return "tag";
-    case Type::kBool: return "bool";
-    case Type::kNull: return "null";
-    case Type::kUndefined: return "undefined";
-    case Type::kFloat: return "float";
+    case Type::kUnsigned:
+      return "unsigned integer";
+    case Type::kNegative:
+      return "negative integer";
+    case Type::kBytes:
+      return "byte string";
+    case Type::kText:
+      return "text string";
+    case Type::kArray:
+      return "array";
+    case Type::kMap:
+      return "map";
+    case Type::kTag:
+      return "tag";
+    case Type::kBool:
+      return "bool";
+    case Type::kNull:
+      return "null";
+    case Type::kUndefined:
+      return "undefined";
+    case Type::kFloat:
+      return "float";
   }
   return "?";
 }
@@ -119,15 +130,22 @@ bool operator==(const Value& a, const Value& b) {
   if (a.type_ != b.type_) return false;
   switch (a.type_) {
     case Type::kUnsigned:
-    case Type::kNegative: return a.uint_ == b.uint_;
+    case Type::kNegative:
+      return a.uint_ == b.uint_;
     case Type::kBytes:
-    case Type::kText: return a.bytes_ == b.bytes_;
-    case Type::kArray: return a.items_ == b.items_;
-    case Type::kMap: return a.entries_ == b.entries_;
-    case Type::kTag: return a.uint_ == b.uint_ && a.items_ == b.items_;
-    case Type::kBool: return a.bool_ == b.bool_;
+    case Type::kText:
+      return a.bytes_ == b.bytes_;
+    case Type::kArray:
+      return a.items_ == b.items_;
+    case Type::kMap:
+      return a.entries_ == b.entries_;
+    case Type::kTag:
+      return a.uint_ == b.uint_ && a.items_ == b.items_;
+    case Type::kBool:
+      return a.bool_ == b.bool_;
     case Type::kNull:
-    case Type::kUndefined: return true;
+    case Type::kUndefined:
+      return true;
     case Type::kFloat: {
       // Bit equality: keeps -0.0 apart from 0.0 and makes NaN equal itself.
       uint64_t x, y;
@@ -197,15 +215,19 @@ void EncodeInto(const Value& v, bank::Bytes& out) {
       AppendHead(out, [&](unsigned char* b, size_t n) { return cbor_encode_negint(v.raw_uint(), b, n); });
       return;
     case Type::kBytes:
-      AppendHead(out, [&](unsigned char* b, size_t n) { return cbor_encode_bytestring_start(v.bytes().size(), b, n); });
+      AppendHead(out, [&](unsigned char* b, size_t n) {
+        return cbor_encode_bytestring_start(v.bytes().size(), b, n);
+      });
       out.insert(out.end(), v.bytes().begin(), v.bytes().end());
       return;
     case Type::kText:
-      AppendHead(out, [&](unsigned char* b, size_t n) { return cbor_encode_string_start(v.bytes().size(), b, n); });
+      AppendHead(
+          out, [&](unsigned char* b, size_t n) { return cbor_encode_string_start(v.bytes().size(), b, n); });
       out.insert(out.end(), v.bytes().begin(), v.bytes().end());
       return;
     case Type::kArray:
-      AppendHead(out, [&](unsigned char* b, size_t n) { return cbor_encode_array_start(v.array().size(), b, n); });
+      AppendHead(out,
+                 [&](unsigned char* b, size_t n) { return cbor_encode_array_start(v.array().size(), b, n); });
       for (const auto& item : v.array()) EncodeInto(item, out);
       return;
     case Type::kMap: {
@@ -215,7 +237,8 @@ void EncodeInto(const Value& v, bank::Bytes& out) {
       for (const auto& [key, value] : v.map()) entries.emplace_back(Encode(key), &value);
       std::sort(entries.begin(), entries.end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
-      AppendHead(out, [&](unsigned char* b, size_t n) { return cbor_encode_map_start(entries.size(), b, n); });
+      AppendHead(out,
+                 [&](unsigned char* b, size_t n) { return cbor_encode_map_start(entries.size(), b, n); });
       for (const auto& [key, value] : entries) {
         out.insert(out.end(), key.begin(), key.end());
         EncodeInto(*value, out);
@@ -256,8 +279,23 @@ namespace {
 // What libcbor's streaming decoder reported for one head.
 struct Event {
   enum Kind {
-    kNone, kUint, kNegint, kBytes, kText, kBytesStart, kTextStart, kArray, kIndefArray,
-    kMap, kIndefMap, kTag, kFloat, kBool, kNull, kUndefined, kBreak,
+    kNone,
+    kUint,
+    kNegint,
+    kBytes,
+    kText,
+    kBytesStart,
+    kTextStart,
+    kArray,
+    kIndefArray,
+    kMap,
+    kIndefMap,
+    kTag,
+    kFloat,
+    kBool,
+    kNull,
+    kUndefined,
+    kBreak,
   } kind = kNone;
   uint64_t number = 0;
   const uint8_t* data = nullptr;
@@ -311,38 +349,54 @@ class Builder {
   Status Feed(const Event& e, size_t offset, size_t consumed) {
     offset_ = offset;
     size_t remaining = input_size_ - offset - consumed;
-    if (++items_ > limits_.max_items) return Error("more than " + std::to_string(limits_.max_items) + " items");
+    if (++items_ > limits_.max_items)
+      return Error("more than " + std::to_string(limits_.max_items) + " items");
     if (!stack_.empty() && stack_.back().chunks) return FeedChunk(e);
     switch (e.kind) {
-      case Event::kUint: return Emit(Value::Unsigned(e.number));
-      case Event::kNegint: return Emit(Value::Negative(e.number));
-      case Event::kBytes: return Emit(Value::Bytes({e.data, e.size}));
-      case Event::kText: return Emit(Value::Text({reinterpret_cast<const char*>(e.data), e.size}));
-      case Event::kFloat: return Emit(Value::Float(e.real));
-      case Event::kBool: return Emit(Value::Bool(e.flag));
-      case Event::kNull: return Emit(Value::Null());
-      case Event::kUndefined: return Emit(Value::Undefined());
-      case Event::kBytesStart: return Open(Value::Bytes({}), true, 0, true);
-      case Event::kTextStart: return Open(Value::Text({}), true, 0, true);
+      case Event::kUint:
+        return Emit(Value::Unsigned(e.number));
+      case Event::kNegint:
+        return Emit(Value::Negative(e.number));
+      case Event::kBytes:
+        return Emit(Value::Bytes({e.data, e.size}));
+      case Event::kText:
+        return Emit(Value::Text({reinterpret_cast<const char*>(e.data), e.size}));
+      case Event::kFloat:
+        return Emit(Value::Float(e.real));
+      case Event::kBool:
+        return Emit(Value::Bool(e.flag));
+      case Event::kNull:
+        return Emit(Value::Null());
+      case Event::kUndefined:
+        return Emit(Value::Undefined());
+      case Event::kBytesStart:
+        return Open(Value::Bytes({}), true, 0, true);
+      case Event::kTextStart:
+        return Open(Value::Text({}), true, 0, true);
       case Event::kArray:
         // Every element takes at least one byte: a count beyond what is left
         // is a lie, refused before anything is reserved for it.
         if (e.number > remaining)
-          return Error("array claims " + std::to_string(e.number) + " items but only " + std::to_string(remaining) +
-                       " bytes follow");
+          return Error("array claims " + std::to_string(e.number) + " items but only " +
+                       std::to_string(remaining) + " bytes follow");
         if (e.number == 0) return Emit(Value::MakeArray());
         return Open(Value::MakeArray(), false, e.number, false);
-      case Event::kIndefArray: return Open(Value::MakeArray(), true, 0, false);
+      case Event::kIndefArray:
+        return Open(Value::MakeArray(), true, 0, false);
       case Event::kMap:
         if (e.number > remaining / 2)
-          return Error("map claims " + std::to_string(e.number) + " entries but only " + std::to_string(remaining) +
-                       " bytes follow");
+          return Error("map claims " + std::to_string(e.number) + " entries but only " +
+                       std::to_string(remaining) + " bytes follow");
         if (e.number == 0) return Emit(Value::MakeMap());
         return Open(Value::MakeMap(), false, 2 * e.number, false);
-      case Event::kIndefMap: return Open(Value::MakeMap(), true, 0, false);
-      case Event::kTag: return Open(Value::Tag(e.number, Value()), false, 1, false);
-      case Event::kBreak: return Break();
-      case Event::kNone: break;
+      case Event::kIndefMap:
+        return Open(Value::MakeMap(), true, 0, false);
+      case Event::kTag:
+        return Open(Value::Tag(e.number, Value()), false, 1, false);
+      case Event::kBreak:
+        return Break();
+      case Event::kNone:
+        break;
     }
     return Error("unsupported item");
   }
@@ -408,7 +462,9 @@ class Builder {
       }
       Frame& f = stack_.back();
       switch (f.value.type()) {
-        case Type::kArray: f.value.array().push_back(std::move(v)); break;
+        case Type::kArray:
+          f.value.array().push_back(std::move(v));
+          break;
         case Type::kMap:
           if (!f.key) {
             f.key = std::move(v);
@@ -417,8 +473,11 @@ class Builder {
             f.key.reset();
           }
           break;
-        case Type::kTag: f.value = Value::Tag(f.value.tag(), std::move(v)); break;
-        default: return Error("unexpected item");
+        case Type::kTag:
+          f.value = Value::Tag(f.value.tag(), std::move(v));
+          break;
+        default:
+          return Error("unexpected item");
       }
       if (f.indefinite || --f.remaining > 0) return Status::OK();
       v = std::move(f.value);
@@ -453,7 +512,8 @@ Result<Value> Decode(std::span<const uint8_t> data, const DecodeLimits& limits) 
   size_t offset = 0;
   while (offset < data.size()) {
     if (builder.done())
-      return Status::Rejected("invalid CBOR at byte " + std::to_string(offset) + ": trailing data after the item");
+      return Status::Rejected("invalid CBOR at byte " + std::to_string(offset) +
+                              ": trailing data after the item");
     Event event;
     struct cbor_decoder_result r {};
     if (data[offset] >= 0xc6 && data[offset] <= 0xd4) {
@@ -470,8 +530,8 @@ Result<Value> Decode(std::span<const uint8_t> data, const DecodeLimits& limits) 
     if (r.status != CBOR_DECODER_FINISHED || r.read == 0 || event.kind == Event::kNone) {
       char head[8];
       std::snprintf(head, sizeof head, "0x%02x", data[offset]);
-      return Status::Rejected("invalid CBOR at byte " + std::to_string(offset) + ": malformed or reserved head " +
-                              head);
+      return Status::Rejected("invalid CBOR at byte " + std::to_string(offset) +
+                              ": malformed or reserved head " + head);
     }
     BANK_RETURN_IF_ERROR(builder.Feed(event, offset, r.read));
     offset += r.read;
@@ -492,12 +552,18 @@ void DiagInto(const Value& v, std::string& out, int depth) {
     return;
   }
   switch (v.type()) {
-    case Type::kUnsigned: out += std::to_string(v.raw_uint()); return;
-    case Type::kNegative:
-      if (auto i = v.AsInt()) out += std::to_string(*i);
-      else out += "-18446744073709551616";  // -1 - UINT64_MAX, the only one not an int64
+    case Type::kUnsigned:
+      out += std::to_string(v.raw_uint());
       return;
-    case Type::kBytes: out += "h'" + ToHex(v.bytes()) + "'"; return;
+    case Type::kNegative:
+      if (auto i = v.AsInt())
+        out += std::to_string(*i);
+      else
+        out += "-18446744073709551616";  // -1 - UINT64_MAX, the only one not an int64
+      return;
+    case Type::kBytes:
+      out += "h'" + ToHex(v.bytes()) + "'";
+      return;
     case Type::kText: {
       out += '"';
       for (char c : v.text()) {
@@ -538,13 +604,21 @@ void DiagInto(const Value& v, std::string& out, int depth) {
       DiagInto(v.tagged(), out, depth + 1);
       out += ')';
       return;
-    case Type::kBool: out += v.AsBool() ? "true" : "false"; return;
-    case Type::kNull: out += "null"; return;
-    case Type::kUndefined: out += "undefined"; return;
+    case Type::kBool:
+      out += v.AsBool() ? "true" : "false";
+      return;
+    case Type::kNull:
+      out += "null";
+      return;
+    case Type::kUndefined:
+      out += "undefined";
+      return;
     case Type::kFloat: {
       double d = v.AsFloat();
-      if (std::isnan(d)) out += "NaN";
-      else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
+      if (std::isnan(d))
+        out += "NaN";
+      else if (std::isinf(d))
+        out += d > 0 ? "Infinity" : "-Infinity";
       else {
         char buf[40];
         std::snprintf(buf, sizeof buf, "%.17g", d);

@@ -12,9 +12,8 @@ using cbor::Value;
 
 namespace {
 
-constexpr std::array<const char*, 7> kGovTypes = {kProposal, kBallot,         kWithdrawal,
-                                                  kAck,      kStateDigest,    kRecoveryShare,
-                                                  kEncryptedRecoveryShare};
+constexpr std::array<const char*, 7> kGovTypes = {
+    kProposal, kBallot, kWithdrawal, kAck, kStateDigest, kRecoveryShare, kEncryptedRecoveryShare};
 
 Value GovProtectedMap(int alg, const std::string& kid, const GovHeaders& headers) {
   Value map = Value::MakeMap();
@@ -90,17 +89,22 @@ Status CheckGovHeaders(const GovHeaders& h) {
 
 Result<int> AlgorithmFor(const Certificate& cert) {
   PublicKey key = cert.public_key();
-  if (!key.is_ec()) return Status::InputFile("governance signing needs an EC key (CCF accepts ES256/ES384/ES512)");
+  if (!key.is_ec())
+    return Status::InputFile("governance signing needs an EC key (CCF accepts ES256/ES384/ES512)");
   BANK_ASSIGN_OR_RETURN(Curve curve, key.curve());
   return CoseAlgorithm(curve);
 }
 
 int HashBitsFor(int64_t alg) {
   switch (alg) {
-    case -7: return 256;
-    case -35: return 384;
-    case -36: return 512;
-    default: return 0;
+    case -7:
+      return 256;
+    case -35:
+      return 384;
+    case -36:
+      return 512;
+    default:
+      return 0;
   }
 }
 
@@ -111,14 +115,15 @@ Result<Bytes> EncodeGovProtectedHeader(const Certificate& signer_cert, const Gov
 }
 
 Bytes SigStructure(std::span<const uint8_t> protected_header, std::span<const uint8_t> payload) {
-  return cbor::Encode(Value::MakeArray({Value::Text("Signature1"), Value::Bytes(protected_header),
-                                        Value::Bytes({}), Value::Bytes(payload)}));
+  return cbor::Encode(Value::MakeArray(
+      {Value::Text("Signature1"), Value::Bytes(protected_header), Value::Bytes({}), Value::Bytes(payload)}));
 }
 
 Bytes AssembleSign1(std::span<const uint8_t> protected_header, std::span<const uint8_t> payload,
                     std::span<const uint8_t> raw_signature) {
-  return cbor::Encode(Value::Tag(kSign1Tag, Value::MakeArray({Value::Bytes(protected_header), Value::MakeMap(),
-                                                              Value::Bytes(payload), Value::Bytes(raw_signature)})));
+  return cbor::Encode(
+      Value::Tag(kSign1Tag, Value::MakeArray({Value::Bytes(protected_header), Value::MakeMap(),
+                                              Value::Bytes(payload), Value::Bytes(raw_signature)})));
 }
 
 Result<Bytes> SignGov(const Identity& signer, const GovHeaders& headers, std::span<const uint8_t> payload) {
@@ -137,8 +142,8 @@ Result<Prepared> PrepareGov(const Certificate& signer_cert, const GovHeaders& he
   return Prepared{tbs.alg, std::move(tbs.digest)};
 }
 
-Result<Bytes> FinishGov(const Certificate& signer_cert, const GovHeaders& headers, std::span<const uint8_t> payload,
-                        std::span<const uint8_t> raw_signature) {
+Result<Bytes> FinishGov(const Certificate& signer_cert, const GovHeaders& headers,
+                        std::span<const uint8_t> payload, std::span<const uint8_t> raw_signature) {
   BANK_ASSIGN_OR_RETURN(ToBeSigned tbs, Prepare(signer_cert, headers, payload));
   Bytes envelope = AssembleSign1(tbs.protected_header, payload, raw_signature);
   BANK_ASSIGN_OR_RETURN(Sign1 parsed, ParseSign1(envelope));
@@ -221,7 +226,8 @@ Result<GovProtectedHeader> ParseGovProtectedHeader(const Value& phdr) {
     out.msg_type = std::string(type->text());
   }
   if (const Value* id = phdr.Find(kHeaderProposalId)) {
-    if (!id->is_text()) return Status::Rejected("Protected header ccf.gov.msg.proposal_id must be a text string");
+    if (!id->is_text())
+      return Status::Rejected("Protected header ccf.gov.msg.proposal_id must be a text string");
     out.proposal_id = std::string(id->text());
   }
   return out;
@@ -233,9 +239,12 @@ Status VerifySign1(const Sign1& sign1, int64_t alg, const PublicKey& key,
   if (bits == 0) return Status::VerifyFailed("Unsupported algorithm: " + std::to_string(alg));
   if (!key.is_ec()) return Status::VerifyFailed("the signer's key is not an EC key");
   std::span<const uint8_t> payload;
-  if (sign1.payload) payload = *sign1.payload;
-  else if (detached_payload) payload = *detached_payload;
-  else return Status::VerifyFailed("COSE_Sign1 has a detached payload and none was given");
+  if (sign1.payload)
+    payload = *sign1.payload;
+  else if (detached_payload)
+    payload = *detached_payload;
+  else
+    return Status::VerifyFailed("COSE_Sign1 has a detached payload and none was given");
   BANK_ASSIGN_OR_RETURN(Bytes der, RawToDerFor(key, sign1.signature));
   if (!key.VerifyMessage(bits, SigStructure(sign1.protected_bytes, payload), der))
     return Status::VerifyFailed("COSE_Sign1 signature does not verify");

@@ -1,5 +1,6 @@
 #include "bank/gov_client.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -13,9 +14,12 @@ using nlohmann::json;
 
 const char* ApiName(Api api) {
   switch (api) {
-    case Api::kAuto: return "auto";
-    case Api::kClassic: return "classic";
-    case Api::k20240701: return kApiVersion;
+    case Api::kAuto:
+      return "auto";
+    case Api::kClassic:
+      return "classic";
+    case Api::k20240701:
+      return kApiVersion;
   }
   return "?";
 }
@@ -28,7 +32,8 @@ Result<Api> ParseApi(std::string_view name) {
 }
 
 std::string BallotJs(bool accept) {
-  return std::string("export function vote (proposal, proposerId) { return ") + (accept ? "true" : "false") + " }";
+  return std::string("export function vote (proposal, proposerId) { return ") + (accept ? "true" : "false") +
+         " }";
 }
 
 // ---- result shapes -------------------------------------------------------------
@@ -101,7 +106,10 @@ std::string ErrorMessage(const Response& r) {
 }  // namespace
 
 json Proposal::ToJson() const {
-  json j = {{"proposalId", id}, {"proposerId", proposer_id}, {"proposalState", state}, {"ballotCount", ballot_count}};
+  json j = {{"proposalId", id},
+            {"proposerId", proposer_id},
+            {"proposalState", state},
+            {"ballotCount", ballot_count}};
   if (!voters.empty()) j["ballotSubmitters"] = voters;
   if (!final_votes.empty()) j["finalVotes"] = final_votes;
   if (!vote_failures.empty()) j["voteFailures"] = vote_failures;
@@ -166,10 +174,12 @@ Result<Bytes> GovClient::Sign(const std::string& type, std::string_view payload,
   return cose::SignGov(*signer_, {type, proposal_id, Now()}, AsBytes(payload));
 }
 
-Result<Response> GovClient::PostSigned(const std::string& path, const std::string& type, std::string_view payload,
+Result<Response> GovClient::PostSigned(const std::string& path, const std::string& type,
+                                       std::string_view payload,
                                        const std::optional<std::string>& proposal_id, int64_t created_at) {
   if (!signer_) return Status::Usage("a signing identity (member certificate and key) is needed");
-  BANK_ASSIGN_OR_RETURN(Bytes envelope, cose::SignGov(*signer_, {type, proposal_id, created_at}, AsBytes(payload)));
+  BANK_ASSIGN_OR_RETURN(Bytes envelope,
+                        cose::SignGov(*signer_, {type, proposal_id, created_at}, AsBytes(payload)));
   // The same envelope may be re-sent safely: see the header comment.
   std::map<std::string, std::string> headers = {{"Idempotency-Key", DigestHex(Sha256(envelope))}};
   return http_.Request("POST", path, AsString(envelope), "application/cose", headers);
@@ -180,7 +190,8 @@ Result<Proposal> GovClient::Propose(const json& proposal) { return ProposeAt(pro
 Result<Proposal> GovClient::ProposeAt(const json& proposal, int64_t created_at, bool may_adjust_clock) {
   BANK_ASSIGN_OR_RETURN(Api a, api());
   const std::string path = a == Api::kClassic ? "/gov/proposals" : Path("/gov/members/proposals:create");
-  BANK_ASSIGN_OR_RETURN(Response r, PostSigned(path, cose::kProposal, proposal.dump(), std::nullopt, created_at));
+  BANK_ASSIGN_OR_RETURN(Response r,
+                        PostSigned(path, cose::kProposal, proposal.dump(), std::nullopt, created_at));
   if (r.success()) {
     BANK_ASSIGN_OR_RETURN(json body, r.json());
     return ProposalFromJson(body, "");
@@ -200,7 +211,8 @@ Result<Proposal> GovClient::ProposeAt(const json& proposal, int64_t created_at, 
     static const std::regex kMin("greater than ([0-9]+)");
     if (std::regex_search(message, m, kMin)) {
       int64_t minimum = std::stoll(m[1].str());
-      if (may_adjust_clock && minimum - created_at <= kMaxClockSkewSeconds) return ProposeAt(proposal, minimum, false);
+      if (may_adjust_clock && minimum - created_at <= kMaxClockSkewSeconds)
+        return ProposeAt(proposal, minimum, false);
       return Status::Rejected("400 ProposalCreatedTooLongAgo: this machine's clock is " +
                               std::to_string(minimum - created_at) +
                               " s behind the service's recent proposals; correct the clock and retry");
@@ -213,20 +225,22 @@ Result<Proposal> GovClient::Vote(const std::string& proposal_id, const std::stri
   BANK_ASSIGN_OR_RETURN(Api a, api());
   if (!signer_) return Status::Usage("a signing identity (member certificate and key) is needed");
   const std::string body = json{{"ballot", ballot_js}}.dump();
-  const std::string path = a == Api::kClassic ? "/gov/proposals/" + proposal_id + "/ballots"
-                                              : Path("/gov/members/proposals/" + proposal_id + "/ballots/" +
-                                                     signer_->id() + ":submit");
+  const std::string path =
+      a == Api::kClassic
+          ? "/gov/proposals/" + proposal_id + "/ballots"
+          : Path("/gov/members/proposals/" + proposal_id + "/ballots/" + signer_->id() + ":submit");
   BANK_ASSIGN_OR_RETURN(Response r, PostSigned(path, cose::kBallot, body, proposal_id, Now()));
   if (r.success()) {
     BANK_ASSIGN_OR_RETURN(json j, r.json());
     return ProposalFromJson(j, proposal_id);
   }
-  if (a == Api::kClassic && ErrorCode(r) == "VoteAlreadyExists") return ResolveClassicVoteRetry(proposal_id, ballot_js, r);
+  if (a == Api::kClassic && ErrorCode(r) == "VoteAlreadyExists")
+    return ResolveClassicVoteRetry(proposal_id, ballot_js, r);
   return r.ToStatus();
 }
 
-Result<Proposal> GovClient::ResolveClassicVoteRetry(const std::string& proposal_id, const std::string& ballot_js,
-                                                    const Response& refusal) {
+Result<Proposal> GovClient::ResolveClassicVoteRetry(const std::string& proposal_id,
+                                                    const std::string& ballot_js, const Response& refusal) {
   // The classic API refuses any second ballot; when the stored ballot is
   // ours, the refusal is our own retried request and the vote stands.
   auto stored = GetBallot(proposal_id, signer_->id());
@@ -240,8 +254,9 @@ Result<Proposal> GovClient::Withdraw(const std::string& proposal_id) {
                                               : Path("/gov/members/proposals/" + proposal_id + ":withdraw");
   BANK_ASSIGN_OR_RETURN(Response r, PostSigned(path, cose::kWithdrawal, "", proposal_id, Now()));
   if (r.status == 204)
-    return Status::NotFound("the service does not know proposal " + proposal_id +
-                            " (nothing to withdraw; completed proposals are removed once another one completes)");
+    return Status::NotFound(
+        "the service does not know proposal " + proposal_id +
+        " (nothing to withdraw; completed proposals are removed once another one completes)");
   if (r.success()) {
     BANK_ASSIGN_OR_RETURN(json j, r.json());
     return ProposalFromJson(j, proposal_id);
@@ -256,8 +271,8 @@ Result<Proposal> GovClient::Withdraw(const std::string& proposal_id) {
 
 Result<Proposal> GovClient::GetProposal(const std::string& proposal_id) {
   BANK_ASSIGN_OR_RETURN(Api a, api());
-  const std::string path = a == Api::kClassic ? "/gov/proposals/" + proposal_id
-                                              : Path("/gov/members/proposals/" + proposal_id);
+  const std::string path =
+      a == Api::kClassic ? "/gov/proposals/" + proposal_id : Path("/gov/members/proposals/" + proposal_id);
   BANK_ASSIGN_OR_RETURN(json j, JsonBody(http_.Get(path)));
   return ProposalFromJson(j, proposal_id);
 }
@@ -282,7 +297,8 @@ Result<std::vector<Proposal>> GovClient::ListProposals() {
     return out;
   }
   BANK_ASSIGN_OR_RETURN(json j, JsonBody(http_.Get(Path("/gov/members/proposals"))));
-  if (!j.contains("value") || !j["value"].is_array()) return Status::Rejected("unexpected proposals list response");
+  if (!j.contains("value") || !j["value"].is_array())
+    return Status::Rejected("unexpected proposals list response");
   for (const auto& item : j["value"]) {
     BANK_ASSIGN_OR_RETURN(Proposal p, ProposalFromJson(item, ""));
     out.push_back(std::move(p));
@@ -290,7 +306,8 @@ Result<std::vector<Proposal>> GovClient::ListProposals() {
   return out;
 }
 
-Result<std::optional<std::string>> GovClient::GetBallot(const std::string& proposal_id, const std::string& member_id) {
+Result<std::optional<std::string>> GovClient::GetBallot(const std::string& proposal_id,
+                                                        const std::string& member_id) {
   BANK_ASSIGN_OR_RETURN(Api a, api());
   const std::string path = a == Api::kClassic
                                ? "/gov/proposals/" + proposal_id + "/ballots/" + member_id
@@ -348,11 +365,13 @@ Result<std::vector<Node>> GovClient::Nodes() {
   std::vector<Node> out;
   if (a == Api::kClassic) {
     BANK_ASSIGN_OR_RETURN(json j, JsonBody(http_.Get("/node/network/nodes")));
-    for (const auto& n : j.value("nodes", json::array())) out.push_back({Str(n, "node_id"), Str(n, "status"), n});
+    for (const auto& n : j.value("nodes", json::array()))
+      out.push_back({Str(n, "node_id"), Str(n, "status"), n});
     return out;
   }
   BANK_ASSIGN_OR_RETURN(json j, JsonBody(http_.Get(Path("/gov/service/nodes"))));
-  for (const auto& n : j.value("value", json::array())) out.push_back({Str(n, "nodeId"), Str(n, "status"), n});
+  for (const auto& n : j.value("value", json::array()))
+    out.push_back({Str(n, "nodeId"), Str(n, "status"), n});
   return out;
 }
 
@@ -370,7 +389,7 @@ Result<ServiceInfo> GovClient::GetServiceInfo() {
 Result<std::string> GovClient::Constitution() {
   BANK_ASSIGN_OR_RETURN(Api a, api());
   BANK_ASSIGN_OR_RETURN(Response r, http_.Get(a == Api::kClassic ? std::string("/gov/kv/constitution")
-                                                                  : Path("/gov/service/constitution")));
+                                                                 : Path("/gov/service/constitution")));
   if (!r.success()) return r.ToStatus();
   if (a == Api::kClassic) {
     // The classic table dump is the constitution as a JSON string.
@@ -400,8 +419,8 @@ Result<std::string> GovClient::Activate() {
     if (r.status != 500 || attempt >= 5) return r.ToStatus().WithContext("getting the state digest");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  const std::string ack = a == Api::kClassic ? std::string("/gov/ack")
-                                             : Path("/gov/members/state-digests/" + me + ":ack");
+  const std::string ack =
+      a == Api::kClassic ? std::string("/gov/ack") : Path("/gov/members/state-digests/" + me + ":ack");
   const json body = a == Api::kClassic ? json{{"state_digest", digest}} : json{{"stateDigest", digest}};
   BANK_ASSIGN_OR_RETURN(Response r, PostSigned(ack, cose::kAck, body.dump(), std::nullopt, Now()));
   if (!r.success()) return r.ToStatus().WithContext("acknowledging the state digest");
@@ -457,7 +476,8 @@ Status AddUsersAndOpen(std::vector<GovClient*> members, const std::vector<Sandbo
   for (GovClient* m : members) {
     const std::string id = m->signer()->id();
     auto it = std::find_if(registered.begin(), registered.end(), [&](const Member& r) { return r.id == id; });
-    if (it == registered.end()) return Status::Rejected("member " + id + " is not registered with the service");
+    if (it == registered.end())
+      return Status::Rejected("member " + id + " is not registered with the service");
     if (it->status == "Active") continue;
     BANK_RETURN_IF_ERROR(m->Activate());
     if (progress.line) progress.line("member " + id.substr(0, 8) + " acknowledged the state digest: Active");

@@ -9,6 +9,16 @@ using nlohmann::json;
 
 Status Bad(const std::string& what) { return Status::InputFile("receipt: " + what); }
 
+// A key from the input, quoted and escaped for a one-line message.
+std::string Shown(const std::string& key) {
+  constexpr size_t kMax = 40;
+  // Cutting may split a UTF-8 sequence: replace what does not decode.
+  std::string quoted = json(key.size() > kMax ? key.substr(0, kMax) : key)
+                           .dump(-1, ' ', false, json::error_handler_t::replace);
+  if (key.size() > kMax) quoted.insert(quoted.size() - 1, "...");
+  return quoted;
+}
+
 Result<std::string> StringField(const json& obj, const char* name, const std::string& where) {
   auto it = obj.find(name);
   if (it == obj.end()) return Bad(where + "\"" + name + "\" is missing");
@@ -36,7 +46,7 @@ Result<ReceiptLeaf> ParseLeafComponents(const json& lc) {
   for (const auto& [key, value] : lc.items()) {
     (void)value;
     if (key != "write_set_digest" && key != "commit_evidence" && key != "claims_digest" && key != "claim")
-      return Bad("unknown field \"leaf_components." + key + "\"");
+      return Bad("unknown field " + Shown(key) + " in \"leaf_components\"");
   }
   ReceiptLeaf leaf;
   auto wsd = lc.find("write_set_digest");
@@ -71,7 +81,7 @@ Result<std::vector<ProofStep>> ParseProof(const json& proof) {
     } else if (it.key() == "right") {
       step.side = Side::kRight;
     } else {
-      return Bad("\"" + where + "\" has \"" + it.key() + "\", expected \"left\" or \"right\"");
+      return Bad("\"" + where + "\" has " + Shown(it.key()) + ", expected \"left\" or \"right\"");
     }
     BANK_ASSIGN_OR_RETURN(step.hash, DigestField(it.value(), where + "." + it.key()));
     steps.push_back(step);

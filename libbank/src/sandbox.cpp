@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,11 +103,13 @@ bool PortIsFree(const std::string& host, unsigned short port) {
   return ok;
 }
 
-Result<pid_t> SpawnBankd(const std::string& bankd_path, const std::string& config_path, const std::string& log_path) {
+Result<pid_t> SpawnBankd(const std::string& bankd_path, const std::string& config_path, const std::string& log_path,
+                         bool die_with_parent) {
   if (::access(bankd_path.c_str(), X_OK) != 0)
     return Status::InputFile(bankd_path + ": not an executable bankd (" + std::strerror(errno) + ")");
   int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log < 0) return Status::InputFile(log_path + ": cannot open (" + std::strerror(errno) + ")");
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log);
@@ -114,6 +117,10 @@ Result<pid_t> SpawnBankd(const std::string& bankd_path, const std::string& confi
   }
   if (pid == 0) {
     ::setsid();  // not killed with the terminal or test runner's process group
+    if (die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(1);  // the parent is already gone
+    }
     int null = ::open("/dev/null", O_RDONLY);
     ::dup2(null, 0);
     ::dup2(log, 1);

@@ -17,7 +17,9 @@ class CoseSign1Policy final : public AuthPolicy {
   CoseSign1Policy(bool require_active, std::optional<std::string> msg_type)
       : require_active_(require_active), msg_type_(std::move(msg_type)) {}
 
-  const char* name() const override { return require_active_ ? "active_member_cose_sign1" : "member_cose_sign1"; }
+  const char* name() const override {
+    return require_active_ ? "active_member_cose_sign1" : "member_cose_sign1";
+  }
 
   std::vector<std::pair<std::string, std::string>> Challenge() const override {
     return {{"WWW-Authenticate", "COSE-SIGN1 realm=\"Signed request access\""}};
@@ -33,7 +35,8 @@ class CoseSign1Policy final : public AuthPolicy {
     if (!sign1.ok()) return bank::Status::Auth("Failed to parse COSE_Sign1: " + sign1.status().message());
     auto phdr = bank::cose::ParseGovProtectedHeader(sign1->protected_header);
     if (!phdr.ok()) return bank::Status::Auth("Failed to parse COSE_Sign1: " + phdr.status().message());
-    if (!sign1->payload) return bank::Status::Auth("Failed to parse COSE_Sign1: the payload must be embedded");
+    if (!sign1->payload)
+      return bank::Status::Auth("Failed to parse COSE_Sign1: the payload must be embedded");
     if (bank::cose::HashBitsFor(phdr->alg) == 0)
       return bank::Status::Auth(fmt::format("Unsupported algorithm: {}", phdr->alg));
 
@@ -49,8 +52,9 @@ class CoseSign1Policy final : public AuthPolicy {
         return bank::Status::Auth(
             fmt::format("Missing ccf.gov.msg.type, expected ccf.gov.msg.type to be {}", *msg_type_));
       if (*phdr->msg_type != *msg_type_)
-        return bank::Status::Auth(fmt::format("Found ccf.gov.msg.type set to {}, expected ccf.gov.msg.type to be {}",
-                                              *phdr->msg_type, *msg_type_));
+        return bank::Status::Auth(
+            fmt::format("Found ccf.gov.msg.type set to {}, expected ccf.gov.msg.type to be {}",
+                        *phdr->msg_type, *msg_type_));
     }
     if (require_active_) {
       auto info = state.Get(tables::kMemberInfo, phdr->kid);
@@ -63,7 +67,8 @@ class CoseSign1Policy final : public AuthPolicy {
     caller.policy = name();
     caller.id = phdr->kid;
     CoseSign1Caller cose;
-    cose.protected_header = {{"1", phdr->alg}, {"4", phdr->kid}, {bank::cose::kHeaderCreatedAt, phdr->created_at}};
+    cose.protected_header = {
+        {"1", phdr->alg}, {"4", phdr->kid}, {bank::cose::kHeaderCreatedAt, phdr->created_at}};
     if (phdr->msg_type) cose.protected_header[bank::cose::kHeaderMsgType] = *phdr->msg_type;
     if (phdr->proposal_id) cose.protected_header[bank::cose::kHeaderProposalId] = *phdr->proposal_id;
     cose.payload = bank::AsString(*sign1->payload);

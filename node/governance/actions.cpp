@@ -40,8 +40,9 @@ Reason CheckType(const json* v, std::string type, const std::string& field) {
     type.pop_back();
   }
   if (type == "integer") {
-    bool integral = v != nullptr && (v->is_number_integer() ||
-                                     (v->is_number_float() && v->get<double>() == static_cast<int64_t>(v->get<double>())));
+    bool integral = v != nullptr &&
+                    (v->is_number_integer() ||
+                     (v->is_number_float() && v->get<double>() == static_cast<int64_t>(v->get<double>())));
     if (!integral) return field + " must be an integer";
     return std::nullopt;
   }
@@ -77,8 +78,8 @@ Reason CheckEnum(const json* v, const std::vector<std::string>& members, const s
   return field + " must be one of " + list;
 }
 
-#define BANK_CHECK(expr)            \
-  do {                              \
+#define BANK_CHECK(expr)               \
+  do {                                 \
     if (Reason _r = (expr)) return _r; \
   } while (0)
 
@@ -172,7 +173,8 @@ Reason ApplySetMember(const json& args, ApplyContext& ctx) {
   json info = {{"status", "Accepted"}};
   const json* data = Arg(args, "member_data");
   info["member_data"] = data != nullptr ? *data : json();
-  if (const json* role = Arg(args, "recovery_role"); role != nullptr && !role->is_null()) info["recovery_role"] = *role;
+  if (const json* role = Arg(args, "recovery_role"); role != nullptr && !role->is_null())
+    info["recovery_role"] = *role;
   ctx.tx.Put(gt::kMemberInfo, id, info.dump());
   // The new member activates by acknowledging this digest (or a fresh one).
   json ack = json::object();
@@ -236,7 +238,8 @@ Reason ApplyTransitionServiceToOpen(const json& args, ApplyContext& ctx) {
   if (!service.is_object()) return std::string("Service information could not be found");
   const std::string status = service.value("status", "");
   if (status == "Recovering" && Arg(args, "previous_service_identity") == nullptr)
-    return std::string("Opening a recovering network requires both, the previous and the next service identity");
+    return std::string(
+        "Opening a recovering network requires both, the previous and the next service identity");
   auto next = bank::Certificate::FromPem(Str(args, "next_service_identity"));
   auto current = bank::Certificate::FromPem(service.value("cert", ""));
   if (!next.ok() || !current.ok() || next->Der() != current->Der())
@@ -293,7 +296,8 @@ const std::vector<ActionDefinition>& AllActions() {
       {"set_member_data", ValidateSetMemberData, ApplySetMemberData},
       {"transition_service_to_open", ValidateTransitionServiceToOpen, ApplyTransitionServiceToOpen},
       {"transition_node_to_trusted", ValidateTransitionNodeToTrusted, ApplyTransitionNodeToTrusted},
-      {"set_constitution", ValidateSetConstitution, ApplySetConstitution, /*drops_other_open_proposals=*/true},
+      {"set_constitution", ValidateSetConstitution, ApplySetConstitution,
+       /*drops_other_open_proposals=*/true},
   };
   return actions;
 }

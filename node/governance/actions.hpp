@@ -14,12 +14,11 @@
 // real CCF service.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bank/hash.hpp"
 #include "kv/tx.hpp"

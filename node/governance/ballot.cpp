@@ -72,9 +72,12 @@ std::optional<bool> ConstantBallotVote(std::string_view ballot_js) {
   int parens = 0;
   while (next_is("(")) ++parens;
   std::optional<bool> vote;
-  if (next_is("true")) vote = true;
-  else if (next_is("false")) vote = false;
-  else return std::nullopt;
+  if (next_is("true"))
+    vote = true;
+  else if (next_is("false"))
+    vote = false;
+  else
+    return std::nullopt;
   while (parens-- > 0)
     if (!next_is(")")) return std::nullopt;
   while (next_is(";")) {

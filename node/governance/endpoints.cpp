@@ -41,7 +41,8 @@ std::optional<Response> CheckApiVersion(const Request& request) {
 Outcome<std::string> HexParam(const Request& request, const std::string& name, const char* what) {
   const std::string& value = request.param(name);
   if (value.size() != 64 || value.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    return Refusal{400, "InvalidResourceName", fmt::format("'{}' is not a valid hex-encoded {} ID", value, what)};
+    return Refusal{400, "InvalidResourceName",
+                   fmt::format("'{}' is not a valid hex-encoded {} ID", value, what)};
   return value;
 }
 
@@ -82,8 +83,8 @@ json MemberJson(const kv::Store& store, const std::string& id) {
             {"memberData", info.value("member_data", json())},
             {"certificate", store.Get(gt::kMemberCerts, id).value_or("")}};
   if (enc) j["publicEncryptionKey"] = *enc;
-  j["recoveryRole"] = info.contains("recovery_role") ? info["recovery_role"]
-                                                     : json(enc ? "Participant" : "NonParticipant");
+  j["recoveryRole"] =
+      info.contains("recovery_role") ? info["recovery_role"] : json(enc ? "Participant" : "NonParticipant");
   return j;
 }
 
@@ -98,15 +99,17 @@ json NodeJson(const std::string& id, const json& info) {
   json interfaces = json::object();
   const json rpc_interfaces = info.value("rpc_interfaces", json::object());
   for (const auto& [name, iface] : rpc_interfaces.items())
-    interfaces[name] = {{"publishedAddress", iface.value("published_address", iface.value("bind_address", ""))},
-                        {"protocol", iface.value("protocol", "tcp")}};
+    interfaces[name] = {
+        {"publishedAddress", iface.value("published_address", iface.value("bind_address", ""))},
+        {"protocol", iface.value("protocol", "tcp")}};
   json quote = info.value("quote_info", json::object());
   return {{"nodeId", id},
           {"status", info.value("status", "")},
           {"nodeData", info.value("node_data", json())},
           {"certificate", info.value("cert", "")},
           {"retiredCommitted", info.value("retired_committed", false)},
-          {"quoteInfo", {{"format", quote.value("format", "Insecure_Virtual")}, {"rawQuote", quote.value("quote", "")}}},
+          {"quoteInfo",
+           {{"format", quote.value("format", "Insecure_Virtual")}, {"rawQuote", quote.value("quote", "")}}},
           {"rpcInterfaces", interfaces}};
 }
 
@@ -124,17 +127,16 @@ std::vector<std::string> Keys(const kv::Store& store, const char* table) {
 void RegisterProposals(http::Router& router, ledger::Engine& engine) {
   using auth::ActiveMemberCoseSign1Policy;
 
-  router.AddWrite(
-      "POST", "/gov/members/proposals:create", {ActiveMemberCoseSign1Policy(cose::kProposal)},
-      [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
-        if (auto bad = CheckApiVersion(request)) return *bad;
-        auto created = CreateProposal(tx, Context(engine), request.caller);
-        if (const Refusal* r = RefusalOf(created)) return r->ToResponse();
-        RecordHistory(tx, request);
-        const auto& c = std::get<Created>(created);
-        return Response::Json(ProposalJson(c.id, c.info));
-      },
-      {{"summary", "Submit a proposal (COSE_Sign1 ccf.gov.msg.type proposal)"}});
+  router.AddWrite("POST", "/gov/members/proposals:create", {ActiveMemberCoseSign1Policy(cose::kProposal)},
+                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
+                    if (auto bad = CheckApiVersion(request)) return *bad;
+                    auto created = CreateProposal(tx, Context(engine), request.caller);
+                    if (const Refusal* r = RefusalOf(created)) return r->ToResponse();
+                    RecordHistory(tx, request);
+                    const auto& c = std::get<Created>(created);
+                    return Response::Json(ProposalJson(c.id, c.info));
+                  },
+                  {{"summary", "Submit a proposal (COSE_Sign1 ccf.gov.msg.type proposal)"}});
 
   router.AddRead("GET", "/gov/members/proposals", {}, [](const Request& request, const kv::Store& store) {
     if (auto bad = CheckApiVersion(request)) return *bad;
@@ -146,16 +148,18 @@ void RegisterProposals(http::Router& router, ledger::Engine& engine) {
     return Response::Json({{"value", list}});
   });
 
-  router.AddRead("GET", "/gov/members/proposals/{proposalId}", {}, [](const Request& request, const kv::Store& store) {
-    if (auto bad = CheckApiVersion(request)) return *bad;
-    auto id = HexParam(request, "proposalId", "proposal");
-    if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
-    const std::string& pid = std::get<std::string>(id);
-    auto stored = store.Get(tables::kProposalsInfo, pid);
-    auto info = stored ? ProposalInfo::Parse(*stored) : std::nullopt;
-    if (!info) return Response::Error(404, "ProposalNotFound", fmt::format("Could not find proposal {}.", pid));
-    return Response::Json(ProposalJson(pid, *info));
-  });
+  router.AddRead(
+      "GET", "/gov/members/proposals/{proposalId}", {}, [](const Request& request, const kv::Store& store) {
+        if (auto bad = CheckApiVersion(request)) return *bad;
+        auto id = HexParam(request, "proposalId", "proposal");
+        if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
+        const std::string& pid = std::get<std::string>(id);
+        auto stored = store.Get(tables::kProposalsInfo, pid);
+        auto info = stored ? ProposalInfo::Parse(*stored) : std::nullopt;
+        if (!info)
+          return Response::Error(404, "ProposalNotFound", fmt::format("Could not find proposal {}.", pid));
+        return Response::Json(ProposalJson(pid, *info));
+      });
 
   router.AddRead("GET", "/gov/members/proposals/{proposalId}/actions", {},
                  [](const Request& request, const kv::Store& store) {
@@ -165,70 +169,73 @@ void RegisterProposals(http::Router& router, ledger::Engine& engine) {
                    const std::string& pid = std::get<std::string>(id);
                    auto proposal = store.Get(tables::kProposals, pid);
                    if (!proposal)
-                     return Response::Error(404, "ProposalNotFound", fmt::format("Could not find proposal {}.", pid));
+                     return Response::Error(404, "ProposalNotFound",
+                                            fmt::format("Could not find proposal {}.", pid));
                    return Response::Text(200, *proposal, "application/json");
                  });
 
-  router.AddWrite(
-      "POST", "/gov/members/proposals/{proposalId}:withdraw", {ActiveMemberCoseSign1Policy(cose::kWithdrawal)},
-      [](const Request& request, kv::Tx& tx, const bank::TxId&) {
-        if (auto bad = CheckApiVersion(request)) return *bad;
-        auto id = HexParam(request, "proposalId", "proposal");
-        if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
-        const std::string& pid = std::get<std::string>(id);
-        if (auto bad = CheckSignedProposalId(request, pid)) return *bad;
-        auto withdrawn = WithdrawProposal(tx, request.caller, pid, Flavor::k20240701);
-        if (const Refusal* r = RefusalOf(withdrawn)) return r->ToResponse();
-        const auto& info = std::get<std::optional<ProposalInfo>>(withdrawn);
-        if (!info) return Response::NoContent();
-        if (!tx.empty()) RecordHistory(tx, request);
-        return Response::Json(ProposalJson(pid, *info));
-      });
+  router.AddWrite("POST", "/gov/members/proposals/{proposalId}:withdraw",
+                  {ActiveMemberCoseSign1Policy(cose::kWithdrawal)},
+                  [](const Request& request, kv::Tx& tx, const bank::TxId&) {
+                    if (auto bad = CheckApiVersion(request)) return *bad;
+                    auto id = HexParam(request, "proposalId", "proposal");
+                    if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
+                    const std::string& pid = std::get<std::string>(id);
+                    if (auto bad = CheckSignedProposalId(request, pid)) return *bad;
+                    auto withdrawn = WithdrawProposal(tx, request.caller, pid, Flavor::k20240701);
+                    if (const Refusal* r = RefusalOf(withdrawn)) return r->ToResponse();
+                    const auto& info = std::get<std::optional<ProposalInfo>>(withdrawn);
+                    if (!info) return Response::NoContent();
+                    if (!tx.empty()) RecordHistory(tx, request);
+                    return Response::Json(ProposalJson(pid, *info));
+                  });
 
-  router.AddWrite(
-      "POST", "/gov/members/proposals/{proposalId}/ballots/{memberId}:submit",
-      {ActiveMemberCoseSign1Policy(cose::kBallot)},
-      [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
+  router.AddWrite("POST", "/gov/members/proposals/{proposalId}/ballots/{memberId}:submit",
+                  {ActiveMemberCoseSign1Policy(cose::kBallot)},
+                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
+                    if (auto bad = CheckApiVersion(request)) return *bad;
+                    auto id = HexParam(request, "proposalId", "proposal");
+                    if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
+                    const std::string& pid = std::get<std::string>(id);
+                    if (auto bad = CheckSignedProposalId(request, pid)) return *bad;
+                    auto member = HexParam(request, "memberId", "member");
+                    if (const Refusal* r = RefusalOf(member)) return r->ToResponse();
+                    if (std::get<std::string>(member) != request.caller.id)
+                      return Response::Error(400, "InvalidResourceName",
+                                             "Authenticated member id does not match URL");
+                    auto voted = SubmitBallot(tx, Context(engine), request.caller, pid, Flavor::k20240701);
+                    if (const Refusal* r = RefusalOf(voted)) return r->ToResponse();
+                    if (!tx.empty()) RecordHistory(tx, request);
+                    return Response::Json(ProposalJson(pid, std::get<ProposalInfo>(voted)));
+                  });
+
+  router.AddRead(
+      "GET", "/gov/members/proposals/{proposalId}/ballots/{memberId}", {},
+      [](const Request& request, const kv::Store& store) {
         if (auto bad = CheckApiVersion(request)) return *bad;
         auto id = HexParam(request, "proposalId", "proposal");
         if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
-        const std::string& pid = std::get<std::string>(id);
-        if (auto bad = CheckSignedProposalId(request, pid)) return *bad;
         auto member = HexParam(request, "memberId", "member");
         if (const Refusal* r = RefusalOf(member)) return r->ToResponse();
-        if (std::get<std::string>(member) != request.caller.id)
-          return Response::Error(400, "InvalidResourceName", "Authenticated member id does not match URL");
-        auto voted = SubmitBallot(tx, Context(engine), request.caller, pid, Flavor::k20240701);
-        if (const Refusal* r = RefusalOf(voted)) return r->ToResponse();
-        if (!tx.empty()) RecordHistory(tx, request);
-        return Response::Json(ProposalJson(pid, std::get<ProposalInfo>(voted)));
+        const std::string& pid = std::get<std::string>(id);
+        const std::string& mid = std::get<std::string>(member);
+        auto stored = store.Get(tables::kProposalsInfo, pid);
+        auto info = stored ? ProposalInfo::Parse(*stored) : std::nullopt;
+        if (!info)
+          return Response::Error(404, "ProposalNotFound", fmt::format("Proposal {} does not exist.", pid));
+        auto it = info->ballots.find(mid);
+        if (it == info->ballots.end())
+          return Response::Error(404, "VoteNotFound",
+                                 fmt::format("Member {} has not voted for proposal {}.", mid, pid));
+        return Response::Text(200, it->second, "text/javascript");
       });
-
-  router.AddRead("GET", "/gov/members/proposals/{proposalId}/ballots/{memberId}", {},
-                 [](const Request& request, const kv::Store& store) {
-                   if (auto bad = CheckApiVersion(request)) return *bad;
-                   auto id = HexParam(request, "proposalId", "proposal");
-                   if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
-                   auto member = HexParam(request, "memberId", "member");
-                   if (const Refusal* r = RefusalOf(member)) return r->ToResponse();
-                   const std::string& pid = std::get<std::string>(id);
-                   const std::string& mid = std::get<std::string>(member);
-                   auto stored = store.Get(tables::kProposalsInfo, pid);
-                   auto info = stored ? ProposalInfo::Parse(*stored) : std::nullopt;
-                   if (!info)
-                     return Response::Error(404, "ProposalNotFound", fmt::format("Proposal {} does not exist.", pid));
-                   auto it = info->ballots.find(mid);
-                   if (it == info->ballots.end())
-                     return Response::Error(404, "VoteNotFound",
-                                            fmt::format("Member {} has not voted for proposal {}.", mid, pid));
-                   return Response::Text(200, it->second, "text/javascript");
-                 });
 }
 
 // ---- state digests and activation (both APIs) --------------------------------------
 
 // Stores a fresh digest in the member's ACK record; the digest, or a refusal.
-Outcome<std::string> UpdateStateDigest(kv::Tx& tx, const ledger::Engine& engine, const std::string& member_id) {
+Outcome<std::string> UpdateStateDigest(kv::Tx& tx, const ledger::Engine& engine,
+                                       const std::string& member_id) {
   auto root = engine.LastSignedRoot();
   if (!root) return Refusal{500, "InternalError", "Service has no signatures to ack yet - try again soon."};
   json ack = ParseOr(tx.Get(tables::kMemberAcks, member_id), json::object());
@@ -246,18 +253,21 @@ std::optional<Refusal> AcknowledgeStateDigest(kv::Tx& tx, const Request& request
     return Refusal{403, "AuthorizationFailed", fmt::format("No ACK record exists for member {}.", member_id)};
   json body = json::parse(request.caller.cose->payload, nullptr, false);
   if (!body.is_object() || !body.contains(digest_field) || !(*body.find(digest_field)).is_string())
-    return Refusal{400, "InvalidInput",
-                   fmt::format("Signed request body is not a JSON object containing required string field \"{}\"",
-                               digest_field)};
+    return Refusal{
+        400, "InvalidInput",
+        fmt::format("Signed request body is not a JSON object containing required string field \"{}\"",
+                    digest_field)};
   const std::string expected = ack.value("state_digest", "");
   const std::string actual = body[digest_field].get<std::string>();
   if (expected != actual)
-    return Refusal{400, "StateDigestMismatch",
-                   fmt::format("Submitted state digest is not valid.\nExpected\n {}\nReceived\n {}", expected, actual)};
+    return Refusal{
+        400, "StateDigestMismatch",
+        fmt::format("Submitted state digest is not valid.\nExpected\n {}\nReceived\n {}", expected, actual)};
   ack["cose_sign1_req"] = bank::Base64Encode(bank::AsBytes(request.body));
   tx.Put(tables::kMemberAcks, member_id, ack.dump());
   json info = ParseOr(tx.Get(gt::kMemberInfo, member_id), json());
-  if (!info.is_object()) return Refusal{500, "InternalError", "Error activating member: no member information"};
+  if (!info.is_object())
+    return Refusal{500, "InternalError", "Error activating member: no member information"};
   if (info.value("status", "") != "Active") {
     info["status"] = "Active";
     tx.Put(gt::kMemberInfo, member_id, info.dump());
@@ -269,10 +279,11 @@ std::optional<Refusal> AcknowledgeStateDigest(kv::Tx& tx, const Request& request
 std::optional<Response> CheckPathMember(const Request& request) {
   const std::string& path_member = request.param("memberId");
   if (path_member != request.caller.id)
-    return Response::Error(400, "InvalidAuthenticationInfo",
-                           fmt::format("Member ID from path parameter ({}) does not match member ID from body "
-                                       "signature ({}).",
-                                       path_member, request.caller.id));
+    return Response::Error(
+        400, "InvalidAuthenticationInfo",
+        fmt::format("Member ID from path parameter ({}) does not match member ID from body "
+                    "signature ({}).",
+                    path_member, request.caller.id));
   return std::nullopt;
 }
 
@@ -290,7 +301,8 @@ void RegisterStateDigests(http::Router& router, ledger::Engine& engine) {
                    return Response::Json({{"memberId", mid}, {"stateDigest", ack.value("state_digest", "")}});
                  });
 
-  router.AddWrite("POST", "/gov/members/state-digests/{memberId}:update", {MemberCoseSign1Policy(cose::kStateDigest)},
+  router.AddWrite("POST", "/gov/members/state-digests/{memberId}:update",
+                  {MemberCoseSign1Policy(cose::kStateDigest)},
                   [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
                     if (auto bad = CheckApiVersion(request)) return *bad;
                     if (auto bad = CheckPathMember(request)) return *bad;
@@ -304,7 +316,8 @@ void RegisterStateDigests(http::Router& router, ledger::Engine& engine) {
                   [](const Request& request, kv::Tx& tx, const bank::TxId&) {
                     if (auto bad = CheckApiVersion(request)) return *bad;
                     if (auto bad = CheckPathMember(request)) return *bad;
-                    if (auto refusal = AcknowledgeStateDigest(tx, request, "stateDigest")) return refusal->ToResponse();
+                    if (auto refusal = AcknowledgeStateDigest(tx, request, "stateDigest"))
+                      return refusal->ToResponse();
                     return Response::NoContent();
                   });
 
@@ -318,7 +331,8 @@ void RegisterStateDigests(http::Router& router, ledger::Engine& engine) {
 
   router.AddWrite("POST", "/gov/ack", {MemberCoseSign1Policy(cose::kAck)},
                   [](const Request& request, kv::Tx& tx, const bank::TxId&) {
-                    if (auto refusal = AcknowledgeStateDigest(tx, request, "state_digest")) return refusal->ToResponse();
+                    if (auto refusal = AcknowledgeStateDigest(tx, request, "state_digest"))
+                      return refusal->ToResponse();
                     return Response::NoContent();
                   });
 }
@@ -343,7 +357,8 @@ void RegisterServiceState(http::Router& router, ledger::Engine& engine) {
 
   router.AddRead("GET", "/gov/service/constitution", {}, [](const Request& request, const kv::Store& store) {
     if (auto bad = CheckApiVersion(request)) return *bad;
-    return Response::Text(200, store.Get(tables::kConstitution, gt::kSingletonKey).value_or(""), "text/javascript");
+    return Response::Text(200, store.Get(tables::kConstitution, gt::kSingletonKey).value_or(""),
+                          "text/javascript");
   });
 
   router.AddRead("GET", "/gov/service/members", {}, [](const Request& request, const kv::Store& store) {
@@ -352,15 +367,16 @@ void RegisterServiceState(http::Router& router, ledger::Engine& engine) {
     for (const auto& id : Keys(store, gt::kMemberCerts)) list.push_back(MemberJson(store, id));
     return Response::Json({{"value", list}});
   });
-  router.AddRead("GET", "/gov/service/members/{memberId}", {}, [](const Request& request, const kv::Store& store) {
-    if (auto bad = CheckApiVersion(request)) return *bad;
-    auto id = HexParam(request, "memberId", "member");
-    if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
-    const std::string& mid = std::get<std::string>(id);
-    if (!store.Get(gt::kMemberCerts, mid))
-      return Response::Error(404, "ResourceNotFound", fmt::format("Member {} does not exist.", mid));
-    return Response::Json(MemberJson(store, mid));
-  });
+  router.AddRead(
+      "GET", "/gov/service/members/{memberId}", {}, [](const Request& request, const kv::Store& store) {
+        if (auto bad = CheckApiVersion(request)) return *bad;
+        auto id = HexParam(request, "memberId", "member");
+        if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
+        const std::string& mid = std::get<std::string>(id);
+        if (!store.Get(gt::kMemberCerts, mid))
+          return Response::Error(404, "ResourceNotFound", fmt::format("Member {} does not exist.", mid));
+        return Response::Json(MemberJson(store, mid));
+      });
 
   router.AddRead("GET", "/gov/service/users", {}, [](const Request& request, const kv::Store& store) {
     if (auto bad = CheckApiVersion(request)) return *bad;
@@ -368,15 +384,16 @@ void RegisterServiceState(http::Router& router, ledger::Engine& engine) {
     for (const auto& id : Keys(store, gt::kUserCerts)) list.push_back(UserJson(store, id));
     return Response::Json({{"value", list}});
   });
-  router.AddRead("GET", "/gov/service/users/{userId}", {}, [](const Request& request, const kv::Store& store) {
-    if (auto bad = CheckApiVersion(request)) return *bad;
-    auto id = HexParam(request, "userId", "user");
-    if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
-    const std::string& uid = std::get<std::string>(id);
-    if (!store.Get(gt::kUserCerts, uid))
-      return Response::Error(404, "ResourceNotFound", fmt::format("User {} does not exist.", uid));
-    return Response::Json(UserJson(store, uid));
-  });
+  router.AddRead(
+      "GET", "/gov/service/users/{userId}", {}, [](const Request& request, const kv::Store& store) {
+        if (auto bad = CheckApiVersion(request)) return *bad;
+        auto id = HexParam(request, "userId", "user");
+        if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
+        const std::string& uid = std::get<std::string>(id);
+        if (!store.Get(gt::kUserCerts, uid))
+          return Response::Error(404, "ResourceNotFound", fmt::format("User {} does not exist.", uid));
+        return Response::Json(UserJson(store, uid));
+      });
 
   router.AddRead("GET", "/gov/service/nodes", {}, [](const Request& request, const kv::Store& store) {
     if (auto bad = CheckApiVersion(request)) return *bad;
@@ -387,15 +404,17 @@ void RegisterServiceState(http::Router& router, ledger::Engine& engine) {
     });
     return Response::Json({{"value", list}});
   });
-  router.AddRead("GET", "/gov/service/nodes/{nodeId}", {}, [](const Request& request, const kv::Store& store) {
-    if (auto bad = CheckApiVersion(request)) return *bad;
-    auto id = HexParam(request, "nodeId", "node");
-    if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
-    const std::string& nid = std::get<std::string>(id);
-    auto info = store.Get(gt::kNodesInfo, nid);
-    if (!info) return Response::Error(404, "ResourceNotFound", fmt::format("Node {} does not exist.", nid));
-    return Response::Json(NodeJson(nid, ParseOr(info, json::object())));
-  });
+  router.AddRead(
+      "GET", "/gov/service/nodes/{nodeId}", {}, [](const Request& request, const kv::Store& store) {
+        if (auto bad = CheckApiVersion(request)) return *bad;
+        auto id = HexParam(request, "nodeId", "node");
+        if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
+        const std::string& nid = std::get<std::string>(id);
+        auto info = store.Get(gt::kNodesInfo, nid);
+        if (!info)
+          return Response::Error(404, "ResourceNotFound", fmt::format("Node {} does not exist.", nid));
+        return Response::Json(NodeJson(nid, ParseOr(info, json::object())));
+      });
 
   router.AddDirect("GET", "/gov/service/transactions/commit", {}, [&engine](const Request& request) {
     if (auto bad = CheckApiVersion(request)) return *bad;
@@ -406,9 +425,11 @@ void RegisterServiceState(http::Router& router, ledger::Engine& engine) {
     const std::string& text = request.param("transactionId");
     auto txid = bank::TxId::Parse(text);
     if (!txid)
-      return Response::Error(400, "InvalidResourceName",
-                             fmt::format("The value '{}' passed as transactionId is not a valid transaction ID", text));
-    return Response::Json({{"status", bank::TxStatusName(engine.Status(*txid))}, {"transactionId", txid->ToString()}});
+      return Response::Error(
+          400, "InvalidResourceName",
+          fmt::format("The value '{}' passed as transactionId is not a valid transaction ID", text));
+    return Response::Json(
+        {{"status", bank::TxStatusName(engine.Status(*txid))}, {"transactionId", txid->ToString()}});
   });
 }
 
@@ -416,7 +437,8 @@ void RegisterServiceState(http::Router& router, ledger::Engine& engine) {
 
 std::optional<Response> CheckClassicActive(const Request& request, const kv::Tx& tx) {
   if (!IsActive(tx, request.caller.id))
-    return Response::Error(403, "AuthorizationFailed", fmt::format("Member {} is not active.", request.caller.id));
+    return Response::Error(403, "AuthorizationFailed",
+                           fmt::format("Member {} is not active.", request.caller.id));
   return std::nullopt;
 }
 
@@ -443,20 +465,24 @@ void RegisterClassic(http::Router& router, ledger::Engine& engine) {
     return Response::Json(open);
   });
 
-  router.AddRead("GET", "/gov/proposals/{proposal_id}", {}, [](const Request& request, const kv::Store& store) {
-    const std::string& pid = request.param("proposal_id");
-    auto stored = store.Get(tables::kProposalsInfo, pid);
-    auto info = stored ? ProposalInfo::Parse(*stored) : std::nullopt;
-    if (!info) return Response::Error(404, "ProposalNotFound", fmt::format("Proposal {} does not exist.", pid));
-    return Response::Json(info->ToJson());
-  });
+  router.AddRead(
+      "GET", "/gov/proposals/{proposal_id}", {}, [](const Request& request, const kv::Store& store) {
+        const std::string& pid = request.param("proposal_id");
+        auto stored = store.Get(tables::kProposalsInfo, pid);
+        auto info = stored ? ProposalInfo::Parse(*stored) : std::nullopt;
+        if (!info)
+          return Response::Error(404, "ProposalNotFound", fmt::format("Proposal {} does not exist.", pid));
+        return Response::Json(info->ToJson());
+      });
 
-  router.AddRead("GET", "/gov/proposals/{proposal_id}/actions", {}, [](const Request& request, const kv::Store& store) {
-    const std::string& pid = request.param("proposal_id");
-    auto proposal = store.Get(tables::kProposals, pid);
-    if (!proposal) return Response::Error(404, "ProposalNotFound", fmt::format("Proposal {} does not exist.", pid));
-    return Response::Text(200, *proposal, "application/json");
-  });
+  router.AddRead(
+      "GET", "/gov/proposals/{proposal_id}/actions", {}, [](const Request& request, const kv::Store& store) {
+        const std::string& pid = request.param("proposal_id");
+        auto proposal = store.Get(tables::kProposals, pid);
+        if (!proposal)
+          return Response::Error(404, "ProposalNotFound", fmt::format("Proposal {} does not exist.", pid));
+        return Response::Text(200, *proposal, "application/json");
+      });
 
   router.AddWrite("POST", "/gov/proposals/{proposal_id}/ballots", {MemberCoseSign1Policy(cose::kBallot)},
                   [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
@@ -469,20 +495,21 @@ void RegisterClassic(http::Router& router, ledger::Engine& engine) {
                     return Response::Json(ClassicSummaryJson(pid, std::get<ProposalInfo>(voted)));
                   });
 
-  router.AddRead("GET", "/gov/proposals/{proposal_id}/ballots/{member_id}", {},
-                 [](const Request& request, const kv::Store& store) {
-                   const std::string& pid = request.param("proposal_id");
-                   const std::string& mid = request.param("member_id");
-                   auto stored = store.Get(tables::kProposalsInfo, pid);
-                   auto info = stored ? ProposalInfo::Parse(*stored) : std::nullopt;
-                   if (!info)
-                     return Response::Error(404, "ProposalNotFound", fmt::format("Proposal {} does not exist.", pid));
-                   auto it = info->ballots.find(mid);
-                   if (it == info->ballots.end())
-                     return Response::Error(404, "VoteNotFound",
-                                            fmt::format("Member {} has not voted for proposal {}.", mid, pid));
-                   return Response::Json({{"ballot", it->second}});
-                 });
+  router.AddRead(
+      "GET", "/gov/proposals/{proposal_id}/ballots/{member_id}", {},
+      [](const Request& request, const kv::Store& store) {
+        const std::string& pid = request.param("proposal_id");
+        const std::string& mid = request.param("member_id");
+        auto stored = store.Get(tables::kProposalsInfo, pid);
+        auto info = stored ? ProposalInfo::Parse(*stored) : std::nullopt;
+        if (!info)
+          return Response::Error(404, "ProposalNotFound", fmt::format("Proposal {} does not exist.", pid));
+        auto it = info->ballots.find(mid);
+        if (it == info->ballots.end())
+          return Response::Error(404, "VoteNotFound",
+                                 fmt::format("Member {} has not voted for proposal {}.", mid, pid));
+        return Response::Json({{"ballot", it->second}});
+      });
 
   router.AddWrite("POST", "/gov/proposals/{proposal_id}/withdraw", {MemberCoseSign1Policy(cose::kWithdrawal)},
                   [](const Request& request, kv::Tx& tx, const bank::TxId&) {
@@ -512,10 +539,17 @@ void RegisterClassic(http::Router& router, ledger::Engine& engine) {
   // public:ccf.gov.<a>[.<b>]: maps as {key: value}, the constitution as a
   // JSON string, service info as its one value.
   auto dump = [](const std::string& name, const kv::Store& store) {
-    static const std::set<std::string> kTables = {
-        "constitution",  "users.certs",  "users.info",    "members.certs", "members.info",
-        "members.acks",  "nodes.info",   "service.info",  "proposals",     "proposals_info",
-        "members.encryption_public_keys"};
+    static const std::set<std::string> kTables = {"constitution",
+                                                  "users.certs",
+                                                  "users.info",
+                                                  "members.certs",
+                                                  "members.info",
+                                                  "members.acks",
+                                                  "nodes.info",
+                                                  "service.info",
+                                                  "proposals",
+                                                  "proposals_info",
+                                                  "members.encryption_public_keys"};
     if (!kTables.count(name))
       return Response::Error(404, "ResourceNotFound", fmt::format("Unknown path: /gov/kv/{}.", name));
     const std::string table = "public:ccf.gov." + name;
@@ -532,9 +566,10 @@ void RegisterClassic(http::Router& router, ledger::Engine& engine) {
   router.AddRead("GET", "/gov/kv/{table}", {}, [dump](const Request& request, const kv::Store& store) {
     return dump(request.param("table"), store);
   });
-  router.AddRead("GET", "/gov/kv/{table}/{subtable}", {}, [dump](const Request& request, const kv::Store& store) {
-    return dump(request.param("table") + "." + request.param("subtable"), store);
-  });
+  router.AddRead("GET", "/gov/kv/{table}/{subtable}", {},
+                 [dump](const Request& request, const kv::Store& store) {
+                   return dump(request.param("table") + "." + request.param("subtable"), store);
+                 });
 }
 
 }  // namespace

@@ -121,9 +121,11 @@ void RemoveOtherClosedProposals(kv::Tx& tx, const std::string& id) {
   }
 }
 
-std::optional<Refusal> Apply(kv::Tx& tx, const GovContext& ctx, const std::string& id, const std::string& text) {
+std::optional<Refusal> Apply(kv::Tx& tx, const GovContext& ctx, const std::string& id,
+                             const std::string& text) {
   auto validated = ValidateProposal(text);
-  if (const Refusal* r = RefusalOf(validated)) return Refusal{500, "InternalError", "Failed to apply(): " + r->message};
+  if (const Refusal* r = RefusalOf(validated))
+    return Refusal{500, "InternalError", "Failed to apply(): " + r->message};
   ApplyContext apply{tx, id, ctx.last_signed_root};
   bool drop_open = false;
   for (const Action& action : std::get<std::vector<Action>>(validated)) {
@@ -144,8 +146,8 @@ std::optional<Refusal> Apply(kv::Tx& tx, const GovContext& ctx, const std::strin
 
 // Counts the ballots, decides, and on leaving Open records the final votes
 // and applies an accepted proposal.
-std::optional<Refusal> Resolve(kv::Tx& tx, const GovContext& ctx, const std::string& id, const std::string& text,
-                               ProposalInfo& info) {
+std::optional<Refusal> Resolve(kv::Tx& tx, const GovContext& ctx, const std::string& id,
+                               const std::string& text, ProposalInfo& info) {
   std::map<std::string, bool> votes;
   size_t yes = 0, no = 0;
   for (const auto& [mid, js] : info.ballots) {
@@ -166,10 +168,6 @@ std::optional<Refusal> Resolve(kv::Tx& tx, const GovContext& ctx, const std::str
 }
 
 }  // namespace
-
-std::optional<ProposalInfo> ReadProposalInfo(const kv::Tx& tx, const std::string& proposal_id) {
-  return ReadInfo(tx, proposal_id);
-}
 
 // ---- operations ---------------------------------------------------------------------
 
@@ -196,7 +194,8 @@ Outcome<Created> CreateProposal(kv::Tx& tx, const GovContext& ctx, const auth::C
   const std::string created = fmt::format("{:0>10}", created_at);
   const std::string key = created + ":" + bank::DigestHex(request_digest);
   if (auto existing = tx.Get(tables::kCoseRecentProposals, key))
-    return Refusal{400, "ProposalReplay", "Proposal submission replay, already exists as proposal " + *existing};
+    return Refusal{400, "ProposalReplay",
+                   "Proposal submission replay, already exists as proposal " + *existing};
   std::vector<std::string> keys;
   tx.ForEach(tables::kCoseRecentProposals, [&](const std::string& k, const std::string&) {
     keys.push_back(k);
@@ -221,8 +220,9 @@ Outcome<ProposalInfo> SubmitBallot(kv::Tx& tx, const GovContext& ctx, const auth
                                    const std::string& proposal_id, Flavor flavor) {
   auto info = ReadInfo(tx, proposal_id);
   auto text = tx.Get(tables::kProposals, proposal_id);
-  const std::string not_found = flavor == Flavor::kClassic ? fmt::format("Proposal {} does not exist.", proposal_id)
-                                                           : fmt::format("Could not find proposal {}.", proposal_id);
+  const std::string not_found = flavor == Flavor::kClassic
+                                    ? fmt::format("Proposal {} does not exist.", proposal_id)
+                                    : fmt::format("Could not find proposal {}.", proposal_id);
   if (!info || !text) return Refusal{404, "ProposalNotFound", not_found};
   if (info->state != "Open")
     return Refusal{400, "ProposalNotOpen",
@@ -242,9 +242,10 @@ Outcome<ProposalInfo> SubmitBallot(kv::Tx& tx, const GovContext& ctx, const auth
                    fmt::format("Different ballot already submitted by {} for {}.", caller.id, proposal_id)};
   }
   if (!ConstantBallotVote(ballot))
-    return Refusal{400, "InvalidInput",
-                   "bankd evaluates constant ballots only (export function vote (proposal, proposerId) { return "
-                   "true } or { return false }); conditional ballots need a CCF service"};
+    return Refusal{
+        400, "InvalidInput",
+        "bankd evaluates constant ballots only (export function vote (proposal, proposerId) { return "
+        "true } or { return false }); conditional ballots need a CCF service"};
 
   info->ballots[caller.id] = ballot;
   if (auto refusal = Resolve(tx, ctx, proposal_id, *text, *info)) return *refusal;
@@ -260,8 +261,8 @@ Outcome<std::optional<ProposalInfo>> WithdrawProposal(kv::Tx& tx, const auth::Ca
   }
   if (info->proposer_id != caller.id)
     return Refusal{403, "AuthorizationFailed",
-                   fmt::format("Proposal {} can only be withdrawn by proposer {}, not caller {}.", proposal_id,
-                               info->proposer_id, caller.id)};
+                   fmt::format("Proposal {} can only be withdrawn by proposer {}, not caller {}.",
+                               proposal_id, info->proposer_id, caller.id)};
   const bool idempotent = flavor == Flavor::k20240701 && info->state == "Withdrawn";
   if (info->state != "Open" && !idempotent)
     return Refusal{400, "ProposalNotOpen",

@@ -17,10 +17,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/caller.hpp"
 #include "bank/hash.hpp"
@@ -34,7 +33,7 @@ enum class Flavor { kClassic, k20240701 };
 
 struct ProposalInfo {
   std::string proposer_id;
-  std::string state;                          // Open, Accepted, Withdrawn, Rejected, Failed, Dropped
+  std::string state;                           // Open, Accepted, Withdrawn, Rejected, Failed, Dropped
   std::map<std::string, std::string> ballots;  // member id -> ballot JavaScript
   std::optional<std::map<std::string, bool>> final_votes;
   nlohmann::json vote_failures;  // null, or {member: {reason, trace}}
@@ -70,7 +69,5 @@ Outcome<ProposalInfo> SubmitBallot(kv::Tx& tx, const GovContext& ctx, const auth
 // nullopt: the proposal is unknown and the 2024-07-01 API answers 204.
 Outcome<std::optional<ProposalInfo>> WithdrawProposal(kv::Tx& tx, const auth::Caller& caller,
                                                       const std::string& proposal_id, Flavor flavor);
-
-std::optional<ProposalInfo> ReadProposalInfo(const kv::Tx& tx, const std::string& proposal_id);
 
 }  // namespace bankd::governance

@@ -20,20 +20,23 @@ Outcome<std::vector<Action>> ValidateProposal(std::string_view text) {
   size_t position = 0;
   for (const auto& a : *actions) {
     if (!a.is_object() || !a.contains("name") || !a["name"].is_string())
-      return internal("TypeError: action at position " + std::to_string(position) + " has no string \"name\"");
+      return internal("TypeError: action at position " + std::to_string(position) +
+                      " has no string \"name\"");
     Action action{a["name"].get<std::string>(), a.contains("args") ? a["args"] : nlohmann::json()};
     const ActionDefinition* def = FindAction(action.name);
     std::string error;
     if (def == nullptr) {
       error = action.name + ": no such action";
     } else if (auto reason = def->validate(action.args)) {
-      error = action.name + " at position " + std::to_string(position) + " failed validation: Error: " + *reason;
+      error =
+          action.name + " at position " + std::to_string(position) + " failed validation: Error: " + *reason;
     }
     if (!error.empty()) errors += (errors.empty() ? "" : ", ") + error;
     out.push_back(std::move(action));
     ++position;
   }
-  if (!errors.empty()) return Refusal{400, "ProposalFailedToValidate", "Proposal failed to validate: " + errors};
+  if (!errors.empty())
+    return Refusal{400, "ProposalFailedToValidate", "Proposal failed to validate: " + errors};
   return out;
 }
 

@@ -11,11 +11,10 @@
 //    several problems are joined with ", ".
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "governance/refusal.hpp"
 

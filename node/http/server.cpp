@@ -168,17 +168,23 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(req.body());
     request.client_cert = client_cert_;
     const bool keep_alive = req.keep_alive();
-    Send(server_.handler(request), keep_alive);
+    const bool head = req.method() == bhttp::verb::head;
+    Send(server_.handler(request), keep_alive, head);
   }
 
-  void Send(Response response, bool keep_alive) {
+  // `head`: answer a HEAD request, i.e. the headers of the response only.
+  void Send(Response response, bool keep_alive, bool head = false) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(response.status);
     for (auto& [name, value] : response.headers) res->set(name, value);
-    res->body() = std::move(response.body);
+    const size_t length = response.body.size();
+    if (!head) res->body() = std::move(response.body);
     res->keep_alive(keep_alive && !server_.stopping);
     res->prepare_payload();
+    if (head) res->content_length(length);
+    // RFC 9110: no Content-Length on a 204 (Beast adds "0").
+    if (response.status == 204) res->erase(bhttp::field::content_length);
     beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
       if (ec) return;

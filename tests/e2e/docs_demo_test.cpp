@@ -1,14 +1,13 @@
 // The seed demo (demo/seed-demo), end to end, as CI runs it: a fresh
 // sandbox on a free port, --json output, every step ok, and the story's
 // ending: balances 60 and 40, the receipt verified.
-#include <catch2/catch.hpp>
-
-#include <array>
-#include <cstdio>
-#include <sstream>
 #include <sys/wait.h>
 
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support/bankd_process.hpp"
 #include "support/temp_dir.hpp"
@@ -64,8 +63,8 @@ TEST_CASE("demo: the seed demo runs end to end on a fresh sandbox", "[e2e][demo]
   for (const auto& s : steps)
     if (s.contains("output") && s["output"].is_object() && s["output"].contains("proposalState"))
       votes.push_back(s["actor"].get<std::string>() + ":" + s["output"]["proposalState"].get<std::string>());
-  CHECK(votes == std::vector<std::string>{"member0:Open", "member1:Open", "member2:Accepted",
-                                          "member0:Open", "member1:Open", "member2:Accepted"});
+  CHECK(votes == std::vector<std::string>{"member0:Open", "member1:Open", "member2:Accepted", "member0:Open",
+                                          "member1:Open", "member2:Accepted"});
   CHECK(steps[steps.size() - 2]["result"] == "stopped");
 }
 

@@ -4,10 +4,8 @@
 // activation, `gov sign` piped into curl, and external signing with the
 // openssl command line through `gov prepare` / `gov finish`.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "bank/encoding.hpp"
@@ -23,7 +21,8 @@ using nlohmann::json;
 
 // `bankctl --workspace W --server URL --as NAME --output json <args...>`.
 BankctlRun Gov(const BankdProcess& bankd, const std::string& as, std::vector<std::string> args) {
-  std::vector<std::string> full = {"--workspace", bankd.workspace(), "--server", bankd.url(), "--output", "json"};
+  std::vector<std::string> full = {"--workspace", bankd.workspace(), "--server",
+                                   bankd.url(),   "--output",        "json"};
   if (!as.empty()) {
     full.push_back("--as");
     full.push_back(as);
@@ -123,7 +122,8 @@ TEST_CASE("governance demo through bankctl, classic API", "[e2e][governance]") {
 
 TEST_CASE("bankctl picks the API the service offers", "[e2e][governance]") {
   BankdProcess bankd;
-  json proposal = {{"actions", json::array({{{"name", "remove_user"}, {"args", {{"user_id", bankd.id("user1")}}}}})}};
+  json proposal = {
+      {"actions", json::array({{{"name", "remove_user"}, {"args", {{"user_id", bankd.id("user1")}}}}})}};
   const std::string file = bankd.workspace() + "/remove_user1.json";
   WriteText(file, proposal.dump());
   json p = Ok(Gov(bankd, "member0", {"propose", "raw", file}));
@@ -172,25 +172,28 @@ TEST_CASE("a new member starts Accepted and becomes Active by acknowledging", "[
 
 TEST_CASE("gov sign pipes into curl, as ccf_cose_sign1 does", "[e2e][governance]") {
   BankdProcess bankd;
-  json proposal = {{"actions", json::array({{{"name", "remove_user"}, {"args", {{"user_id", bankd.id("user1")}}}}})}};
+  json proposal = {
+      {"actions", json::array({{{"name", "remove_user"}, {"args", {{"user_id", bankd.id("user1")}}}}})}};
   const std::string content = bankd.workspace() + "/proposal.json";
   WriteText(content, proposal.dump());
-  auto signed_run = RunBankctl({"--workspace", bankd.workspace(), "--as", "member0", "gov", "sign", "--type", "proposal",
-                                "--content", content});
+  auto signed_run = RunBankctl({"--workspace", bankd.workspace(), "--as", "member0", "gov", "sign", "--type",
+                                "proposal", "--content", content});
   REQUIRE(signed_run.exit_code == 0);
   const std::string envelope = bankd.workspace() + "/proposal.cose";
   WriteText(envelope, signed_run.out);
   CHECK(static_cast<unsigned char>(signed_run.out[0]) == 0xd2);  // tag 18
 
-  auto posted = RunCurl({"--cacert", bankd.service_cert(), "-X", "POST", "-H", "Content-Type: application/cose",
-                         "--data-binary", "@" + envelope, bankd.url() + "/gov/members/proposals:create?api-version=2024-07-01"});
+  auto posted = RunCurl({"--cacert", bankd.service_cert(), "-X", "POST", "-H",
+                         "Content-Type: application/cose", "--data-binary", "@" + envelope,
+                         bankd.url() + "/gov/members/proposals:create?api-version=2024-07-01"});
   INFO(posted.body);
   REQUIRE(posted.status == 200);
   CHECK(json::parse(posted.body)["proposalState"] == "Open");
 
   // The very same envelope again is a replay.
-  auto replayed = RunCurl({"--cacert", bankd.service_cert(), "-X", "POST", "-H", "Content-Type: application/cose",
-                           "--data-binary", "@" + envelope, bankd.url() + "/gov/proposals"});
+  auto replayed =
+      RunCurl({"--cacert", bankd.service_cert(), "-X", "POST", "-H", "Content-Type: application/cose",
+               "--data-binary", "@" + envelope, bankd.url() + "/gov/proposals"});
   CHECK(replayed.status == 400);
   CHECK(json::parse(replayed.body)["error"]["code"] == "ProposalReplay");
 }
@@ -198,7 +201,8 @@ TEST_CASE("gov sign pipes into curl, as ccf_cose_sign1 does", "[e2e][governance]
 TEST_CASE("external signing: gov prepare, openssl signs the digest, gov finish", "[e2e][governance]") {
   BankdProcess bankd;
   const std::string dir = bankd.workspace();
-  json proposal = {{"actions", json::array({{{"name", "remove_user"}, {"args", {{"user_id", bankd.id("user1")}}}}})}};
+  json proposal = {
+      {"actions", json::array({{{"name", "remove_user"}, {"args", {{"user_id", bankd.id("user1")}}}}})}};
   WriteText(dir + "/p.json", proposal.dump());
   const std::string created_at = "2030-01-01T00:00:00Z";
 
@@ -220,21 +224,23 @@ TEST_CASE("external signing: gov prepare, openssl signs the digest, gov finish",
   REQUIRE(der.ok());
   WriteText(dir + "/sig.json", json{{"value", Base64UrlEncode(AsBytes(*der))}}.dump());
 
-  auto finished = RunBankctl({"--workspace", dir, "--as", "member0", "gov", "finish", "--type", "proposal", "--content",
-                              dir + "/p.json", "--created-at", created_at, "--signature", dir + "/sig.json"});
+  auto finished =
+      RunBankctl({"--workspace", dir, "--as", "member0", "gov", "finish", "--type", "proposal", "--content",
+                  dir + "/p.json", "--created-at", created_at, "--signature", dir + "/sig.json"});
   INFO(finished.err);
   REQUIRE(finished.exit_code == 0);
   WriteText(dir + "/p.cose", finished.out);
-  auto posted = RunCurl({"--cacert", bankd.service_cert(), "-X", "POST", "-H", "Content-Type: application/cose",
-                         "--data-binary", "@" + dir + "/p.cose", bankd.url() + "/gov/proposals"});
+  auto posted =
+      RunCurl({"--cacert", bankd.service_cert(), "-X", "POST", "-H", "Content-Type: application/cose",
+               "--data-binary", "@" + dir + "/p.cose", bankd.url() + "/gov/proposals"});
   INFO(posted.body);
   CHECK(posted.status == 200);
   CHECK(json::parse(posted.body)["state"] == "Open");
 
   // finish without the matching created_at refuses: the signature would not verify.
-  auto mismatched = RunBankctl({"--workspace", dir, "--as", "member0", "gov", "finish", "--type", "proposal",
-                                "--content", dir + "/p.json", "--created-at", "2030-01-01T00:00:01Z", "--signature",
-                                dir + "/sig.json"});
+  auto mismatched =
+      RunBankctl({"--workspace", dir, "--as", "member0", "gov", "finish", "--type", "proposal", "--content",
+                  dir + "/p.json", "--created-at", "2030-01-01T00:00:01Z", "--signature", dir + "/sig.json"});
   CHECK(mismatched.exit_code == 7);
 }
 

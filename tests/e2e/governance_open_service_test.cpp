@@ -3,7 +3,6 @@
 // sandbox does and `bankctl sandbox up` does: the members acknowledge the
 // state digest, add the users by proposal and votes, and open the service.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "bank/bankd_config.hpp"
@@ -53,7 +52,8 @@ TEST_CASE("a service in Opening state is opened by governance", "[e2e][governanc
     users.push_back({cert->Pem(), json{{"name", name}}});
   }
   std::vector<std::string> progress;
-  Status opened = gov::AddUsersAndOpen(members, users, {[&](const std::string& line) { progress.push_back(line); }});
+  Status opened =
+      gov::AddUsersAndOpen(members, users, {[&](const std::string& line) { progress.push_back(line); }});
   INFO(opened.message());
   REQUIRE(opened.ok());
   CHECK(progress.size() >= 3 + 2);  // three activations, then proposals and votes

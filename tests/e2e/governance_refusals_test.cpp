@@ -2,9 +2,7 @@
 // code and message: envelopes are built with libbank's COSE code (or broken
 // on purpose) and posted over mTLS.
 #include <catch2/catch.hpp>
-
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
 #include "bank/cose.hpp"
@@ -20,7 +18,8 @@ using nlohmann::json;
 const std::string kV = "?api-version=2024-07-01";
 
 int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 struct Gov {
@@ -40,7 +39,8 @@ struct Gov {
     return *env;
   }
 
-  Response Post(const std::string& path, const Bytes& body, const std::string& content_type = "application/cose") {
+  Response Post(const std::string& path, const Bytes& body,
+                const std::string& content_type = "application/cose") {
     auto r = http.Request("POST", path, AsString(body), content_type);
     REQUIRE(r.ok());
     return *r;
@@ -59,7 +59,8 @@ struct Gov {
   }
 
   json RemoveUser1() {
-    return {{"actions", json::array({{{"name", "remove_user"}, {"args", {{"user_id", bankd.id("user1")}}}}})}};
+    return {
+        {"actions", json::array({{{"name", "remove_user"}, {"args", {{"user_id", bankd.id("user1")}}}}})}};
   }
 };
 
@@ -81,14 +82,16 @@ TEST_CASE("refused: a signature that does not verify", "[e2e][governance]") {
   env[env.size() - 5] ^= 0x01;  // inside the signature
   auto r = g.Post("/gov/members/proposals:create" + kV, env);
   CHECK(r.status == 401);
-  CHECK(Error(r) == std::make_pair(std::string("InvalidAuthenticationInfo"), std::string("Failed to validate COSE Sign1")));
+  CHECK(Error(r) == std::make_pair(std::string("InvalidAuthenticationInfo"),
+                                   std::string("Failed to validate COSE Sign1")));
   CHECK(r.header("www-authenticate") == "COSE-SIGN1 realm=\"Signed request access\"");
 }
 
 TEST_CASE("refused: a signer who is not a member", "[e2e][governance]") {
   Gov g;
   // user0 is a user, not a member.
-  auto r = g.Post("/gov/members/proposals:create" + kV, g.Envelope("user0", "proposal", g.RemoveUser1().dump()));
+  auto r =
+      g.Post("/gov/members/proposals:create" + kV, g.Envelope("user0", "proposal", g.RemoveUser1().dump()));
   CHECK(r.status == 401);
   CHECK(Error(r).second == "Signer is not a known member");
   auto classic = g.Post("/gov/proposals", g.Envelope("user0", "proposal", g.RemoveUser1().dump()));
@@ -120,7 +123,8 @@ TEST_CASE("refused: a member who is not Active", "[e2e][governance]") {
   CHECK(g.Vote("member0", id, true).status == 200);
   CHECK(json::parse(g.Vote("member1", id, true).body)["proposalState"] == "Accepted");
 
-  auto r = g.Post("/gov/members/proposals:create" + kV, g.Envelope("member3", "proposal", g.RemoveUser1().dump()));
+  auto r =
+      g.Post("/gov/members/proposals:create" + kV, g.Envelope("member3", "proposal", g.RemoveUser1().dump()));
   CHECK(r.status == 401);
   CHECK(Error(r).second == "Signer is not an ACTIVE member");
   auto classic = g.Post("/gov/proposals", g.Envelope("member3", "proposal", g.RemoveUser1().dump()));
@@ -150,8 +154,9 @@ TEST_CASE("refused: the wrong ccf.gov.msg.type for the endpoint", "[e2e][governa
   CHECK(r.status == 401);
   CHECK(Error(r).second == "Found ccf.gov.msg.type set to ballot, expected ccf.gov.msg.type to be proposal");
   const std::string id = g.Propose("member0", g.RemoveUser1());
-  auto vote_as_proposal = g.Post("/gov/members/proposals/" + id + "/ballots/" + g.bankd.id("member1") + ":submit" + kV,
-                                 g.Envelope("member1", "proposal", json{{"ballot", gov::BallotJs(true)}}.dump()));
+  auto vote_as_proposal =
+      g.Post("/gov/members/proposals/" + id + "/ballots/" + g.bankd.id("member1") + ":submit" + kV,
+             g.Envelope("member1", "proposal", json{{"ballot", gov::BallotJs(true)}}.dump()));
   CHECK(vote_as_proposal.status == 401);
   CHECK(Error(vote_as_proposal).second ==
         "Found ccf.gov.msg.type set to proposal, expected ccf.gov.msg.type to be ballot");
@@ -171,8 +176,9 @@ TEST_CASE("refused: a proposal id header that differs from the URL", "[e2e][gove
   CHECK(classic.status == 400);
   CHECK(Error(classic).first == "InvalidResourceName");
   // The member in the URL must be the signer.
-  auto wrong_member = g.Post("/gov/members/proposals/" + id + "/ballots/" + g.bankd.id("member2") + ":submit" + kV,
-                             g.Envelope("member1", "ballot", json{{"ballot", gov::BallotJs(true)}}.dump(), id));
+  auto wrong_member =
+      g.Post("/gov/members/proposals/" + id + "/ballots/" + g.bankd.id("member2") + ":submit" + kV,
+             g.Envelope("member1", "ballot", json{{"ballot", gov::BallotJs(true)}}.dump(), id));
   CHECK(wrong_member.status == 400);
   CHECK(Error(wrong_member).second == "Authenticated member id does not match URL");
 }
@@ -192,7 +198,8 @@ TEST_CASE("refused: replayed and too-old proposals", "[e2e][governance]") {
     REQUIRE(g.Post("/gov/members/proposals:create" + kV,
                    g.Envelope("member0", "proposal", g.RemoveUser1().dump(), std::nullopt, now + i))
                 .status == 200);
-  auto stale = g.Post("/gov/proposals", g.Envelope("member0", "proposal", g.RemoveUser1().dump(), std::nullopt, now - 60));
+  auto stale = g.Post("/gov/proposals",
+                      g.Envelope("member0", "proposal", g.RemoveUser1().dump(), std::nullopt, now - 60));
   CHECK(stale.status == 400);
   CHECK(Error(stale).first == "ProposalCreatedTooLongAgo");
   auto future = g.Post("/gov/members/proposals:create" + kV,
@@ -212,7 +219,8 @@ TEST_CASE("refused: a second, different ballot by the same member", "[e2e][gover
   auto classic = g.Post("/gov/proposals/" + id + "/ballots",
                         g.Envelope("member1", "ballot", json{{"ballot", gov::BallotJs(false)}}.dump(), id));
   CHECK(classic.status == 400);
-  CHECK(Error(classic) == std::make_pair(std::string("VoteAlreadyExists"), std::string("Vote already submitted.")));
+  CHECK(Error(classic) ==
+        std::make_pair(std::string("VoteAlreadyExists"), std::string("Vote already submitted.")));
 }
 
 TEST_CASE("refused: a ballot on a closed proposal", "[e2e][governance]") {
@@ -228,12 +236,14 @@ TEST_CASE("refused: a ballot on a closed proposal", "[e2e][governance]") {
 TEST_CASE("refused: a withdrawal by anyone but the proposer", "[e2e][governance]") {
   Gov g;
   const std::string id = g.Propose("member0", g.RemoveUser1());
-  auto r = g.Post("/gov/members/proposals/" + id + ":withdraw" + kV, g.Envelope("member1", "withdrawal", "", id));
+  auto r =
+      g.Post("/gov/members/proposals/" + id + ":withdraw" + kV, g.Envelope("member1", "withdrawal", "", id));
   CHECK(r.status == 403);
   CHECK(Error(r).first == "AuthorizationFailed");
   auto classic = g.Post("/gov/proposals/" + id + "/withdraw", g.Envelope("member1", "withdrawal", "", id));
   CHECK(classic.status == 403);
-  auto own = g.Post("/gov/members/proposals/" + id + ":withdraw" + kV, g.Envelope("member0", "withdrawal", "", id));
+  auto own =
+      g.Post("/gov/members/proposals/" + id + ":withdraw" + kV, g.Envelope("member0", "withdrawal", "", id));
   CHECK(own.status == 200);
   CHECK(json::parse(own.body)["proposalState"] == "Withdrawn");
 }
@@ -256,23 +266,26 @@ TEST_CASE("refused: a body that is not COSE, or not sent as application/cose", "
   CHECK(hostile.status == 401);
 }
 
-TEST_CASE("refused: unknown actions, bad arguments, conditional ballots, missing api-version", "[e2e][governance]") {
+TEST_CASE("refused: unknown actions, bad arguments, conditional ballots, missing api-version",
+          "[e2e][governance]") {
   Gov g;
   json unknown = {{"actions", json::array({{{"name", "print_money"}, {"args", json::object()}}})}};
   auto r = g.Post("/gov/members/proposals:create" + kV, g.Envelope("member0", "proposal", unknown.dump()));
   CHECK(r.status == 400);
   CHECK(Error(r) == std::make_pair(std::string("ProposalFailedToValidate"),
                                    std::string("Proposal failed to validate: print_money: no such action")));
-  json bad = {{"actions", json::array({{{"name", "set_user"}, {"args", {{"cert", "-----BEGIN nonsense"}}}}})}};
+  json bad = {
+      {"actions", json::array({{{"name", "set_user"}, {"args", {{"cert", "-----BEGIN nonsense"}}}}})}};
   auto b = g.Post("/gov/proposals", g.Envelope("member0", "proposal", bad.dump()));
   CHECK(b.status == 400);
   CHECK(Error(b).second.find("set_user at position 0 failed validation: Error: cert must be a valid X509") !=
         std::string::npos);
 
   const std::string id = g.Propose("member0", g.RemoveUser1());
-  auto conditional = g.Post("/gov/members/proposals/" + id + "/ballots/" + g.bankd.id("member1") + ":submit" + kV,
-                            g.Envelope("member1", "ballot",
-                                       json{{"ballot", "export function vote (p, q) { return q === 'x' }"}}.dump(), id));
+  auto conditional =
+      g.Post("/gov/members/proposals/" + id + "/ballots/" + g.bankd.id("member1") + ":submit" + kV,
+             g.Envelope("member1", "ballot",
+                        json{{"ballot", "export function vote (p, q) { return q === 'x' }"}}.dump(), id));
   CHECK(conditional.status == 400);
   CHECK(Error(conditional).second.find("conditional ballots need a CCF service") != std::string::npos);
 

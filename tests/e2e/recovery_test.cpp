@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -92,37 +94,45 @@ TEST_CASE("restart after SIGTERM keeps identity, balances and history", "[e2e][r
   for (const auto& txid : before.txids) CHECK(next > *TxId::Parse(txid));
 }
 
-TEST_CASE("kill -9 in the middle of a load loses nothing reported Committed", "[e2e][recovery]") {
-  BankdProcess bankd;
+// What a load saw before the node went away.
+struct LoadOutcome {
+  std::vector<TxId> acknowledged;  // 204s
+  std::vector<TxId> committed;     // reported Committed by /app/tx
+};
+
+// Runs deposits and transfers (member0, user0, user1) plus a /app/tx
+// checker against `bankd` until a few hundred writes were acknowledged,
+// then calls `interrupt` while the load is still running. Every loop is
+// bounded.
+LoadOutcome RunLoadAndInterrupt(BankdProcess& bankd, const std::function<void()>& interrupt) {
   const std::string user0 = bankd.id("user0"), user1 = bankd.id("user1");
   {
     auto member0 = bankd.Client("member0");
     CreateAccount(member0, user0, "current_account");
     CreateAccount(member0, user1, "savings_account");
   }
-
-  // Writers: member0 deposits, user0 and user1 transfer back and forth.
-  // Each records acknowledged txids; a checker asks /app/tx and records
-  // those reported Committed. Every loop is bounded.
   std::mutex mu;
-  std::vector<TxId> acknowledged;
-  std::vector<TxId> committed;
+  LoadOutcome out;
   std::atomic<bool> stop{false};
   std::atomic<int> acked{0};
   auto writer = [&](const std::string& who, int kind) {
     auto client = HttpClient::Create(bankd.Tls(who), RetryPolicy{1, std::chrono::milliseconds(0)});
     if (!client.ok()) return;
     for (int i = 0; i < 5000 && !stop; ++i) {
-      Result<Response> r = kind == 0
-          ? client->PostJson("/app/deposit/" + user0 + "/current_account", {{"value", 1 + i % 7}})
-          : kind == 1 ? client->PostJson("/app/transfer/current_account",
-                                         {{"value", 1}, {"user_id_to", user1}, {"account_name_to", "savings_account"}})
-                      : client->PostJson("/app/transfer/savings_account",
-                                         {{"value", 1}, {"user_id_to", user0}, {"account_name_to", "current_account"}});
+      // A unique Idempotency-Key per request lets the client keep its
+      // connection (bank::HttpClient opens a new one for unkeyed POSTs).
+      const std::map<std::string, std::string> key = {{"Idempotency-Key", who + "-" + std::to_string(i)}};
+      const std::string path = kind == 0   ? "/app/deposit/" + user0 + "/current_account"
+                               : kind == 1 ? "/app/transfer/current_account"
+                                           : "/app/transfer/savings_account";
+      const json body = kind == 0   ? json{{"value", 1 + i % 7}}
+                        : kind == 1 ? json{{"value", 1}, {"user_id_to", user1}, {"account_name_to", "savings_account"}}
+                                    : json{{"value", 1}, {"user_id_to", user0}, {"account_name_to", "current_account"}};
+      auto r = client->Request("POST", path, body.dump(), "application/json", key);
       if (!r.ok()) return;  // the node is gone
       if (r->status == 204 && r->txid()) {
         std::lock_guard lock(mu);
-        acknowledged.push_back(*r->txid());
+        out.acknowledged.push_back(*r->txid());
         ++acked;
       }
     }
@@ -135,8 +145,8 @@ TEST_CASE("kill -9 in the middle of a load loses nothing reported Committed", "[
       {
         std::lock_guard lock(mu);
         // The most recent acknowledgements: the ones at the edge of commit.
-        const size_t window = std::min<size_t>(acknowledged.size(), 20);
-        if (window > 0) candidate = acknowledged[acknowledged.size() - 1 - static_cast<size_t>(i) % window];
+        const size_t window = std::min<size_t>(out.acknowledged.size(), 20);
+        if (window > 0) candidate = out.acknowledged[out.acknowledged.size() - 1 - static_cast<size_t>(i) % window];
       }
       if (candidate.seqno == 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -146,7 +156,7 @@ TEST_CASE("kill -9 in the middle of a load loses nothing reported Committed", "[
       if (!r.ok()) return;
       if (r->status == 200 && r->json()->at("status") == "Committed") {
         std::lock_guard lock(mu);
-        committed.push_back(candidate);
+        out.committed.push_back(candidate);
       }
     }
   };
@@ -155,28 +165,54 @@ TEST_CASE("kill -9 in the middle of a load loses nothing reported Committed", "[
   threads.emplace_back(writer, "user0", 1);
   threads.emplace_back(writer, "user1", 2);
   threads.emplace_back(checker);
-  // Let the load run until a few hundred writes were acknowledged (bounded
-  // wait), then crash the node under it.
   for (int i = 0; i < 6000 && acked < 400; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  bankd.Kill();
+  interrupt();
   stop = true;
   for (auto& t : threads) t.join();
-  REQUIRE(acked > 0);
+  return out;
+}
 
-  bankd.Start();
+// After the restart: everything reported Committed still is, with its
+// effect in the history; the books balance; the node takes writes.
+void CheckAfterRestart(BankdProcess& bankd, const LoadOutcome& load) {
   const Audit audit = AuditAll(bankd);
   auto anyone = bankd.Client();
-  INFO("acknowledged " << acknowledged.size() << ", seen Committed " << committed.size());
-  for (const auto& txid : committed) {
+  INFO("acknowledged " << load.acknowledged.size() << ", seen Committed " << load.committed.size());
+  for (const auto& txid : load.committed) {
     auto r = anyone.Get("/app/tx?transaction_id=" + txid.ToString());
     REQUIRE(r.ok());
     CHECK(r->json()->at("status") == "Committed");
-    CHECK(audit.txids.count(txid.ToString()) == 1);  // and its effect is in the history
+    CHECK(audit.txids.count(txid.ToString()) == 1);
   }
-  // The restarted node still takes writes.
   auto member0 = bankd.Client("member0");
-  Deposit(member0, user0, "current_account", 5);
+  Deposit(member0, bankd.id("user0"), "current_account", 5);
   CHECK(AuditAll(bankd).balances == audit.balances + 5);
+}
+
+TEST_CASE("kill -9 in the middle of a load loses nothing reported Committed", "[e2e][recovery]") {
+  BankdProcess bankd;
+  LoadOutcome load = RunLoadAndInterrupt(bankd, [&] { bankd.Kill(); });
+  REQUIRE_FALSE(load.acknowledged.empty());
+  bankd.Start();
+  CheckAfterRestart(bankd, load);
+}
+
+TEST_CASE("SIGTERM in the middle of a load: graceful, and every acknowledged write survives",
+          "[e2e][recovery]") {
+  BankdProcess bankd;
+  int exit_code = -1;
+  LoadOutcome load = RunLoadAndInterrupt(bankd, [&] { exit_code = bankd.Stop(); });
+  CHECK(exit_code == 0);
+  REQUIRE_FALSE(load.acknowledged.empty());
+  bankd.Start();
+  // A graceful stop flushes: every acknowledged write is durable.
+  auto anyone = bankd.Client();
+  for (const auto& txid : load.acknowledged) {
+    auto r = anyone.Get("/app/tx?transaction_id=" + txid.ToString());
+    REQUIRE(r.ok());
+    CHECK(r->json()->at("status") == "Committed");
+  }
+  CheckAfterRestart(bankd, load);
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ BankdProcess::~BankdProcess() {
 
 void BankdProcess::Start() {
   if (pid_ > 0) throw std::runtime_error("bankd is already running");
-  auto pid = SpawnBankd(BANKD_PATH, layout_.config_path, layout_.log_path);
+  auto pid = SpawnBankd(BANKD_PATH, layout_.config_path, layout_.log_path, /*die_with_parent=*/true);
   if (!pid.ok()) throw std::runtime_error(pid.status().message());
   pid_ = *pid;
   Status ready = WaitUntilServing(pid_, url(), layout_.service_cert_path, layout_.log_path, std::chrono::seconds(60));

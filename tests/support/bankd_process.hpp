@@ -9,7 +9,9 @@
 //   bankd.Kill(); bankd.Start();                        // same ledger, same port
 //
 // Construction throws std::runtime_error (with bankd's log tail) when bankd
-// does not come up; the destructor stops it (SIGTERM, then SIGKILL).
+// does not come up; the destructor stops it (SIGTERM, then SIGKILL). bankd
+// also dies with the thread that started it (a crashed test leaves no
+// server behind): start it from the thread that owns the object.
 #pragma once
 
 #include <sys/types.h>

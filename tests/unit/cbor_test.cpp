@@ -1,9 +1,9 @@
 // CBOR value model, deterministic encoder and bounded decoder.
-#include <catch2/catch.hpp>
+#include "bank/cbor.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 
-#include "bank/cbor.hpp"
 #include "bank/encoding.hpp"
 
 using bank::cbor::Decode;
@@ -55,9 +55,11 @@ TEST_CASE("cbor: integers use the shortest head (RFC 8949 Appendix A)") {
 TEST_CASE("cbor: strings, arrays, tags and simple values") {
   CHECK(Hex(Value::Text("IETF")) == "6449455446");
   CHECK(Hex(Value::Bytes(bank::Bytes{1, 2, 3, 4})) == "4401020304");
-  CHECK(Hex(Value::MakeArray({Value::Int(1), Value::MakeArray({Value::Int(2), Value::Int(3)})})) == "8201820203");
+  CHECK(Hex(Value::MakeArray({Value::Int(1), Value::MakeArray({Value::Int(2), Value::Int(3)})})) ==
+        "8201820203");
   CHECK(Hex(Value::Tag(18, Value::MakeArray())) == "d280");
-  for (uint64_t tag : {0, 6, 18, 20, 23, 24, 1000}) CHECK(FromHex(Hex(Value::Tag(tag, Value::Int(1)))).tag() == tag);
+  for (uint64_t tag : {0, 6, 18, 20, 23, 24, 1000})
+    CHECK(FromHex(Hex(Value::Tag(tag, Value::Int(1)))).tag() == tag);
   CHECK(Hex(Value::Bool(false)) == "f4");
   CHECK(Hex(Value::Bool(true)) == "f5");
   CHECK(Hex(Value::Null()) == "f6");
@@ -120,7 +122,8 @@ TEST_CASE("cbor: decoding refuses malformed input with a message") {
   CHECK(DecodeError("18").message().find("truncated") != std::string::npos);
   CHECK(DecodeError("83010203ff").message().find("trailing") != std::string::npos);
   CHECK(DecodeError("0001").message().find("trailing") != std::string::npos);
-  CHECK(DecodeError("8301").message().find("array claims 3 items but only 1 bytes follow") != std::string::npos);
+  CHECK(DecodeError("8301").message().find("array claims 3 items but only 1 bytes follow") !=
+        std::string::npos);
   CHECK(DecodeError("9f01").message().find("truncated") != std::string::npos);
   CHECK(DecodeError("1c").message().find("head 0x1c") != std::string::npos);
   CHECK(DecodeError("ff").message().find("break") != std::string::npos);

@@ -2,19 +2,19 @@
 // apart by an independent decoder (a minimal CBOR reader written here, not
 // the libbank CBOR layer that encoded it), header by header, and its
 // signature is checked with plain OpenSSL (EVP, and the openssl command).
-#include <catch2/catch.hpp>
+#include "bank/cose.hpp"
 
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
-#include "bank/cose.hpp"
 #include "bank/encoding.hpp"
 #include "bank/hash.hpp"
 #include "bank/identity.hpp"
@@ -53,7 +53,8 @@ struct Reader {
   uint64_t Expect(int major) {
     uint64_t arg;
     int got = Head(&arg);
-    if (got != major) throw std::runtime_error("major type " + std::to_string(got) + ", expected " + std::to_string(major));
+    if (got != major)
+      throw std::runtime_error("major type " + std::to_string(got) + ", expected " + std::to_string(major));
     return arg;
   }
   std::string Str(int major) {
@@ -102,8 +103,10 @@ Decoded DecodeIndependently(const Bytes& envelope) {
       label = major == 0 ? std::to_string(arg) : std::to_string(-1 - static_cast<int64_t>(arg));
     }
     int major = h.b.at(h.pos) >> 5;
-    if (major == 2) value = "h:" + bank::AsString(h.Bstr());
-    else if (major == 3) value = "t:" + h.Text();
+    if (major == 2)
+      value = "h:" + bank::AsString(h.Bstr());
+    else if (major == 3)
+      value = "t:" + h.Text();
     else {
       h.Head(&arg);
       REQUIRE((major == 0 || major == 1));
@@ -118,9 +121,12 @@ Decoded DecodeIndependently(const Bytes& envelope) {
 Bytes ManualSigStructure(const Bytes& phdr, const Bytes& payload) {
   auto bstr_head = [](size_t n) {
     Bytes head;
-    if (n < 24) head = {static_cast<uint8_t>(0x40 | n)};
-    else if (n < 256) head = {0x58, static_cast<uint8_t>(n)};
-    else head = {0x59, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n & 0xff)};
+    if (n < 24)
+      head = {static_cast<uint8_t>(0x40 | n)};
+    else if (n < 256)
+      head = {0x58, static_cast<uint8_t>(n)};
+    else
+      head = {0x59, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n & 0xff)};
     return head;
   };
   Bytes out = {0x84, 0x6a, 'S', 'i', 'g', 'n', 'a', 't', 'u', 'r', 'e', '1'};
@@ -218,8 +224,8 @@ TEST_CASE("cose: a proposal envelope, header by header, verified by plain OpenSS
   WriteFile(tmp + "/tbs.bin", tbs);
   WriteFile(tmp + "/sig.der", der);
   const std::string cmd = "openssl x509 -in " + tmp + "/member0_cert.pem -noout -pubkey > " + tmp +
-                          "/pub.pem && openssl dgst -sha384 -verify " + tmp + "/pub.pem -signature " + tmp + "/sig.der " +
-                          tmp + "/tbs.bin > " + tmp + "/out.txt 2>&1";
+                          "/pub.pem && openssl dgst -sha384 -verify " + tmp + "/pub.pem -signature " + tmp +
+                          "/sig.der " + tmp + "/tbs.bin > " + tmp + "/out.txt 2>&1";
   CHECK(std::system(cmd.c_str()) == 0);
   std::ifstream out(tmp + "/out.txt");
   std::string line;
@@ -231,7 +237,8 @@ TEST_CASE("cose: ballots carry the proposal id; P-256 signers use ES256") {
   bank::test::TempDir dir;
   auto member = MakeIdentity(dir, "member1", bank::Curve::kP256);
   const std::string pid(64, 'a');
-  auto envelope = cose::SignGov(member, {cose::kBallot, pid, 1700000000}, bank::AsBytes("{\"ballot\":\"x\"}"));
+  auto envelope =
+      cose::SignGov(member, {cose::kBallot, pid, 1700000000}, bank::AsBytes("{\"ballot\":\"x\"}"));
   REQUIRE(envelope.ok());
   Decoded d = DecodeIndependently(*envelope);
   std::vector<std::pair<std::string, std::string>> expected = {
@@ -253,7 +260,8 @@ TEST_CASE("cose: header combinations are checked before signing") {
   auto sign = [&](cose::GovHeaders h) { return cose::SignGov(member, h, bank::AsBytes("{}")).status(); };
   CHECK(sign({"ballot", std::nullopt, 1}).code() == bank::Code::kUsage);
   CHECK(sign({"proposal", std::string(64, 'a'), 1}).code() == bank::Code::kUsage);
-  CHECK(sign({"vote", std::nullopt, 1}).message().find("unknown governance message type") != std::string::npos);
+  CHECK(sign({"vote", std::nullopt, 1}).message().find("unknown governance message type") !=
+        std::string::npos);
   CHECK(sign({"proposal", std::nullopt, -1}).code() == bank::Code::kUsage);
   CHECK(sign({"ack", std::nullopt, 5}).ok());
 }
@@ -282,8 +290,8 @@ TEST_CASE("cose: prepare then finish equals a direct signature, and finish check
   REQUIRE(parsed_sig.ok());
   CHECK(*parsed_sig == *raw);
   // A DER signature (as some vaults return) is accepted too.
-  CHECK(cose::ParseSignatureJson(nlohmann::json{{"value", bank::Base64Encode(*der)}}.dump(), member.cert).value() ==
-        *raw);
+  CHECK(cose::ParseSignatureJson(nlohmann::json{{"value", bank::Base64Encode(*der)}}.dump(), member.cert)
+            .value() == *raw);
 
   auto envelope = cose::FinishGov(member.cert, h, bank::AsBytes(payload), *parsed_sig);
   REQUIRE(envelope.ok());
@@ -331,10 +339,11 @@ TEST_CASE("cose: parse and verify, and what they refuse") {
   using bank::cbor::Value;
   auto bad = [](const Value& v) { return cose::ParseSign1(bank::cbor::Encode(v)).status().message(); };
   const Value phdr_bytes = Value::Bytes(sign1->protected_bytes);
-  CHECK(bad(Value::MakeArray({phdr_bytes, Value::MakeMap(), Value::Bytes({}), Value::Bytes({})})).find("not tagged") !=
-        std::string::npos);
+  CHECK(bad(Value::MakeArray({phdr_bytes, Value::MakeMap(), Value::Bytes({}), Value::Bytes({})}))
+            .find("not tagged") != std::string::npos);
   CHECK(bad(Value::Tag(18, Value::MakeArray({phdr_bytes}))).find("array of 4") != std::string::npos);
-  CHECK(bad(Value::Tag(18, Value::MakeArray({Value::Int(1), Value::MakeMap(), Value::Bytes({}), Value::Bytes({})})))
+  CHECK(bad(Value::Tag(
+                18, Value::MakeArray({Value::Int(1), Value::MakeMap(), Value::Bytes({}), Value::Bytes({})})))
             .find("protected header must be a byte string") != std::string::npos);
   CHECK(cose::ParseSign1(bank::AsBytes("{\"actions\": []}")).status().code() == bank::Code::kRejected);
 
@@ -360,7 +369,7 @@ TEST_CASE("cose: --created-at accepts ISO 8601 and epoch seconds") {
   CHECK(cose::ParseCreatedAt("2024-05-01T12:00Z").value() == 1714564800);
   CHECK(cose::ParseCreatedAt("2024-05-01").value() == 1714521600);
   CHECK(cose::ParseCreatedAt("1714564800").value() == 1714564800);
-  for (const char* bad : {"", "yesterday", "2024-13-01", "2024-05-01T25:00:00Z", "2024-05-01T12:00:00+2", "-5",
-                          "2024-05-01X12:00:00"})
+  for (const char* bad : {"", "yesterday", "2024-13-01", "2024-05-01T25:00:00Z", "2024-05-01T12:00:00+2",
+                          "-5", "2024-05-01X12:00:00"})
     CHECK(cose::ParseCreatedAt(bad).status().code() == bank::Code::kUsage);
 }

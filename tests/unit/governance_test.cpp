@@ -137,7 +137,8 @@ TEST_CASE("governance: constant ballots in the forms people write them") {
     CHECK(g::ConstantBallotVote(ballot) == std::optional<bool>(true));
   }
   CHECK(g::ConstantBallotVote(kReject) == std::optional<bool>(false));
-  CHECK(g::ConstantBallotVote("export function vote (a, b) { return ((false)) }") == std::optional<bool>(false));
+  CHECK(g::ConstantBallotVote("export function vote (a, b) { return ((false)) }") ==
+        std::optional<bool>(false));
   for (const char* ballot :
        {"export function vote (proposal, proposerId) { return proposal.length > 0 }",
         "export function vote (p, q) { return true && false }", "function vote (p, q) { return true }",
@@ -166,45 +167,53 @@ TEST_CASE("governance: proposals are validated with CCF's argument names and mes
 
   CHECK(message(SetUser(user.pem)) == "valid");
   CHECK(message(one("set_user", {{"cert", user.pem}, {"user_data", {{"bank", "x"}}}})) == "valid");
-  CHECK(message(one("set_user", {{"cert", "not a certificate"}})) ==
-        "400 ProposalFailedToValidate: Proposal failed to validate: set_user at position 0 failed validation: "
-        "Error: cert must be a valid X509 certificate (bundle) in PEM format");
-  CHECK(message(one("set_user", {{"cert", user.pem}, {"user_data", "x"}})).find(
-            "user_data must be of type object but is string") != std::string::npos);
+  CHECK(
+      message(one("set_user", {{"cert", "not a certificate"}})) ==
+      "400 ProposalFailedToValidate: Proposal failed to validate: set_user at position 0 failed validation: "
+      "Error: cert must be a valid X509 certificate (bundle) in PEM format");
+  CHECK(message(one("set_user", {{"cert", user.pem}, {"user_data", "x"}}))
+            .find("user_data must be of type object but is string") != std::string::npos);
   CHECK(message(one("make_me_rich", nullptr)) ==
         "400 ProposalFailedToValidate: Proposal failed to validate: make_me_rich: no such action");
-  CHECK(message(one("remove_user", {{"user_id", "abc"}})).find("user_id must contain exactly 64 characters") !=
-        std::string::npos);
-  CHECK(message(one("remove_user", {{"user_id", std::string(64, 'z')}})).find(
-            "user_id contains non-hexadecimal character") != std::string::npos);
+  CHECK(
+      message(one("remove_user", {{"user_id", "abc"}})).find("user_id must contain exactly 64 characters") !=
+      std::string::npos);
+  CHECK(message(one("remove_user", {{"user_id", std::string(64, 'z')}}))
+            .find("user_id contains non-hexadecimal character") != std::string::npos);
   CHECK(message(one("remove_user", nullptr)).find("user_id must be of type string but is undefined") !=
         std::string::npos);
-  CHECK(message(one("set_member_data", {{"member_id", MemberId(0)}})).find(
-            "set_member_data at position 0 failed validation: Error: member_data must be of type object but is "
-            "undefined") != std::string::npos);
-  CHECK(message(one("set_member", {{"cert", user.pem}, {"recovery_role", "Boss"}})).find(
-            "recovery_role must be one of NonParticipant,Participant,Owner") != std::string::npos);
-  CHECK(message(one("set_member", {{"cert", user.pem}, {"recovery_role", "Owner"}})).find(
-            "requires an encryption_pub_key") != std::string::npos);
-  CHECK(message(one("set_member", {{"cert", user.pem}, {"encryption_pub_key", "nope"}})).find(
-            "encryption_pub_key must be a valid public key") != std::string::npos);
-  CHECK(message(one("transition_node_to_trusted",
-                    {{"node_id", MemberId(1)}, {"valid_from", "2024-01-01T00:00:00Z"}, {"validity_period_days", 1.5}}))
+  CHECK(message(one("set_member_data", {{"member_id", MemberId(0)}}))
+            .find("set_member_data at position 0 failed validation: Error: member_data must be of type "
+                  "object but is "
+                  "undefined") != std::string::npos);
+  CHECK(message(one("set_member", {{"cert", user.pem}, {"recovery_role", "Boss"}}))
+            .find("recovery_role must be one of NonParticipant,Participant,Owner") != std::string::npos);
+  CHECK(message(one("set_member", {{"cert", user.pem}, {"recovery_role", "Owner"}}))
+            .find("requires an encryption_pub_key") != std::string::npos);
+  CHECK(message(one("set_member", {{"cert", user.pem}, {"encryption_pub_key", "nope"}}))
+            .find("encryption_pub_key must be a valid public key") != std::string::npos);
+  CHECK(message(one("transition_node_to_trusted", {{"node_id", MemberId(1)},
+                                                   {"valid_from", "2024-01-01T00:00:00Z"},
+                                                   {"validity_period_days", 1.5}}))
             .find("validity_period_days must be an integer") != std::string::npos);
-  CHECK(message(one("transition_service_to_open", json::object())).find(
-            "next service identity (PEM certificate) must be of type string but is undefined") != std::string::npos);
-  CHECK(message(one("set_constitution", {{"constitution", 5}})).find(
-            "constitution must be of type string but is number") != std::string::npos);
+  CHECK(message(one("transition_service_to_open", json::object()))
+            .find("next service identity (PEM certificate) must be of type string but is undefined") !=
+        std::string::npos);
+  CHECK(message(one("set_constitution", {{"constitution", 5}}))
+            .find("constitution must be of type string but is number") != std::string::npos);
 
   // Every problem is reported, with its position.
-  json two = {{"actions", json::array({{{"name", "nope"}}, {{"name", "remove_user"}, {"args", {{"user_id", 1}}}}})}};
+  json two = {
+      {"actions", json::array({{{"name", "nope"}}, {{"name", "remove_user"}, {"args", {{"user_id", 1}}}}})}};
   CHECK(message(two) ==
-        "400 ProposalFailedToValidate: Proposal failed to validate: nope: no such action, remove_user at position 1 "
+        "400 ProposalFailedToValidate: Proposal failed to validate: nope: no such action, remove_user at "
+        "position 1 "
         "failed validation: Error: user_id must be of type string but is number");
 
   // Not a proposal at all: the constitution's code itself fails in CCF.
   CHECK(g::RefusalOf(g::ValidateProposal("{{"))->status == 500);
-  CHECK(g::RefusalOf(g::ValidateProposal("[]"))->message.find("Failed to execute validation") != std::string::npos);
+  CHECK(g::RefusalOf(g::ValidateProposal("[]"))->message.find("Failed to execute validation") !=
+        std::string::npos);
   CHECK(g::RefusalOf(g::ValidateProposal("{\"actions\": [{\"args\": {}}]}"))->status == 500);
 }
 
@@ -284,7 +293,8 @@ TEST_CASE("governance: ballots are checked") {
   CHECK(Value(s.Vote(1, id, kReject)).ballots.size() == 1);
   auto changed = s.Vote(1, id, kAccept);
   CHECK(Refused(changed).code == "VoteAlreadyExists");
-  CHECK(Refused(changed).message == "Different ballot already submitted by " + MemberId(1) + " for " + id + ".");
+  CHECK(Refused(changed).message ==
+        "Different ballot already submitted by " + MemberId(1) + " for " + id + ".");
   // Classic: any second ballot is refused.
   auto classic = s.Vote(1, id, kReject, g::Flavor::kClassic);
   CHECK(Refused(classic).code == "VoteAlreadyExists");
@@ -309,7 +319,8 @@ TEST_CASE("governance: replayed and stale proposals are refused as CCF refuses t
   for (int i = 1; i <= 4; ++i) REQUIRE(g::RefusalOf(s.Propose(0, proposal, 1700000100 + i)) == nullptr);
   auto stale = s.Propose(0, proposal, 1700000101);
   CHECK(Refused(stale).code == "ProposalCreatedTooLongAgo");
-  CHECK(Refused(stale).message == "Proposal created too long ago, created_at must be greater than 1700000102");
+  CHECK(Refused(stale).message ==
+        "Proposal created too long ago, created_at must be greater than 1700000102");
   CHECK(g::RefusalOf(s.Propose(0, proposal, 1700000102)) == nullptr);
 
   auto future = s.Propose(0, proposal, 10000000000);
@@ -342,23 +353,25 @@ TEST_CASE("governance: an accepted proposal applies atomically, or not at all") 
   bank::test::TempDir dir;
   Service s(1);  // a single active member: its own ballot decides
   Cert user = NewCert(dir, "u");
-  json two_actions = {{"actions",
-                       json::array({{{"name", "set_user"}, {"args", {{"cert", user.pem}}}},
-                                    {{"name", "set_member_data"},
-                                     {"args", {{"member_id", std::string(64, 'c')}, {"member_data", json::object()}}}}})}};
+  json two_actions = {
+      {"actions",
+       json::array({{{"name", "set_user"}, {"args", {{"cert", user.pem}}}},
+                    {{"name", "set_member_data"},
+                     {"args", {{"member_id", std::string(64, 'c')}, {"member_data", json::object()}}}}})}};
   const std::string id = Value(s.Propose(0, two_actions)).id;
   auto vote = s.Vote(0, id, kAccept);
   CHECK(Refused(vote).status == 500);
-  CHECK(Refused(vote).message.find("Failed to apply(): Error: Member " + std::string(64, 'c') + " does not exist") !=
-        std::string::npos);
+  CHECK(Refused(vote).message.find("Failed to apply(): Error: Member " + std::string(64, 'c') +
+                                   " does not exist") != std::string::npos);
   // Nothing of it was kept: no user, the proposal still Open without the ballot.
   CHECK_FALSE(s.store.Get(t::kUserCerts, user.id).has_value());
   CHECK(s.State(id) == "Open");
 
   // A proposal that passes applies every action in order.
-  json good = {{"actions", json::array({{{"name", "set_user"}, {"args", {{"cert", user.pem}}}},
-                                         {{"name", "set_user_data"},
-                                          {"args", {{"user_id", user.id}, {"user_data", {{"tier", "gold"}}}}}}})}};
+  json good = {
+      {"actions", json::array({{{"name", "set_user"}, {"args", {{"cert", user.pem}}}},
+                               {{"name", "set_user_data"},
+                                {"args", {{"user_id", user.id}, {"user_data", {{"tier", "gold"}}}}}}})}};
   const std::string ok = Value(s.Propose(0, good)).id;
   CHECK(Value(s.Vote(0, ok, kAccept)).state == "Accepted");
   CHECK(s.store.Get(t::kUserCerts, user.id) == user.pem);
@@ -371,8 +384,9 @@ TEST_CASE("governance: completed proposals are cleared; set_constitution drops O
   const std::string a = Value(s.Propose(0, SetUser(NewCert(dir, "a").pem))).id;
   CHECK(Value(s.Vote(0, a, kReject)).state == "Rejected");
   const std::string open = Value(s.Propose(0, SetUser(NewCert(dir, "b").pem))).id;
-  json constitution = {{"actions", json::array({{{"name", "set_constitution"},
-                                                  {"args", {{"constitution", "export function resolve() {}"}}}}})}};
+  json constitution = {
+      {"actions", json::array({{{"name", "set_constitution"},
+                                {"args", {{"constitution", "export function resolve() {}"}}}}})}};
   const std::string c = Value(s.Propose(0, constitution)).id;
   CHECK(Value(s.Vote(0, c, kAccept)).state == "Accepted");
   CHECK(s.State(a) == "(absent)");  // another proposal completed: a is gone
@@ -384,11 +398,13 @@ TEST_CASE("governance: members join Accepted with an ACK record; removal keeps o
   bank::test::TempDir dir;
   Service s(1);
   Cert newcomer = NewCert(dir, "member7");
-  json add = {{"actions", json::array({{{"name", "set_member"},
-                                        {"args", {{"cert", newcomer.pem}, {"member_data", {{"bank", "B"}}}}}}})}};
+  json add = {
+      {"actions", json::array({{{"name", "set_member"},
+                                {"args", {{"cert", newcomer.pem}, {"member_data", {{"bank", "B"}}}}}}})}};
   auto caller = s.Caller(0, add.dump(), 1700000000);
   g::GovContext ctx{bank::Sha256("root"), bank::Sha256("signed root")};
-  const std::string id = Value(s.Run<g::Created>([&](bankd::kv::Tx& tx) { return g::CreateProposal(tx, ctx, caller); })).id;
+  const std::string id =
+      Value(s.Run<g::Created>([&](bankd::kv::Tx& tx) { return g::CreateProposal(tx, ctx, caller); })).id;
   auto vote = s.Vote(0, id, kAccept);
   REQUIRE(Value(vote).state == "Accepted");
   json info = json::parse(*s.store.Get(t::kMemberInfo, newcomer.id));
@@ -396,7 +412,8 @@ TEST_CASE("governance: members join Accepted with an ACK record; removal keeps o
   CHECK(info["member_data"]["bank"] == "B");
   CHECK(s.store.Get(g::tables::kMemberAcks, newcomer.id).has_value());
 
-  json remove_last = {{"actions", json::array({{{"name", "remove_member"}, {"args", {{"member_id", MemberId(0)}}}}})}};
+  json remove_last = {
+      {"actions", json::array({{{"name", "remove_member"}, {"args", {{"member_id", MemberId(0)}}}}})}};
   const std::string r = Value(s.Propose(0, remove_last)).id;
   CHECK(Refused(s.Vote(0, r, kAccept)).message.find("last active member") != std::string::npos);
 }

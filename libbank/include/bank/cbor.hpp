@@ -118,8 +118,8 @@ class Value {
 bank::Bytes Encode(const Value& v);
 
 struct DecodeLimits {
-  size_t max_depth = 32;         // nesting of arrays, maps and tags
-  size_t max_items = 1u << 20;   // data items in total (keys and values count)
+  size_t max_depth = 32;        // nesting of arrays, maps and tags
+  size_t max_items = 1u << 20;  // data items in total (keys and values count)
 };
 
 // Decodes exactly one item spanning all of `data`.

@@ -18,12 +18,11 @@
 
 #include <cstdint>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "bank/cbor.hpp"
 #include "bank/certificate.hpp"
@@ -95,8 +94,8 @@ Result<Prepared> PrepareGov(const Certificate& signer_cert, const GovHeaders& he
 // signature of the prepared digest. The signature is checked against the
 // certificate's key first, so a wrong or mangled signature fails here
 // (Code::kVerifyFailed) rather than at the service.
-Result<Bytes> FinishGov(const Certificate& signer_cert, const GovHeaders& headers, std::span<const uint8_t> payload,
-                        std::span<const uint8_t> raw_signature);
+Result<Bytes> FinishGov(const Certificate& signer_cert, const GovHeaders& headers,
+                        std::span<const uint8_t> payload, std::span<const uint8_t> raw_signature);
 // Reads the signature file ccf_cose_sign1_finish takes: JSON {"value": "<sig>"}
 // with the raw r || s in base64url or base64 (a DER signature, as some key
 // vaults return, is converted for `signer_cert`'s curve).

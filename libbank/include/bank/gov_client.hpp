@@ -26,12 +26,11 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bank/cose.hpp"
 #include "bank/http_client.hpp"
@@ -86,7 +85,7 @@ struct User {
 
 struct Node {
   std::string id;
-  std::string status;  // Pending, Trusted, Retired
+  std::string status;      // Pending, Trusted, Retired
   nlohmann::json details;  // everything else the server reports
   nlohmann::json ToJson() const;
 };

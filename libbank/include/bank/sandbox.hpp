@@ -50,8 +50,10 @@ bool PortIsFree(const std::string& host, unsigned short port);
 
 // Starts `bankd --config <config_path>` in its own session with stdin from
 // /dev/null and stdout/stderr appended to `log_path`. Returns its pid.
+// With `die_with_parent` (tests), the kernel kills bankd when the calling
+// thread exits, so a crashed or killed test leaves no server behind.
 Result<pid_t> SpawnBankd(const std::string& bankd_path, const std::string& config_path,
-                         const std::string& log_path);
+                         const std::string& log_path, bool die_with_parent = false);
 
 // Waits until https://host:port/node/state answers (trusting the service
 // certificate at `service_cert_path`), the process exits, or `timeout`
