@@ -60,6 +60,9 @@ class Context {
   bool json() const { return settings.output == OutputMode::kJson; }
   // Prints `text` (text mode) or `value` (json mode, pretty) on stdout.
   void Emit(const nlohmann::json& value, const std::string& text) const;
+  // Whether Emit() printed a result: a later error then goes to stderr only,
+  // so that stdout holds exactly one JSON document.
+  bool emitted() const { return emitted_; }
   // Progress / waiting messages on stderr; silent with --quiet, with
   // --output json, or when stderr is not a terminal.
   void Progress(const std::string& line) const;
@@ -70,6 +73,7 @@ class Context {
   bank::Status RunSelected();
 
  private:
+  mutable bool emitted_ = false;
   std::function<bank::Status()> selected_;
   std::optional<bank::HttpClient> client_;
 };

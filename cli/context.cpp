@@ -117,6 +117,7 @@ Result<std::string> Context::ResolveId(const std::string& name_or_id) const {
 }
 
 void Context::Emit(const nlohmann::json& value, const std::string& text) const {
+  emitted_ = true;
   if (json()) {
     std::cout << value.dump(2) << '\n';
   } else if (!text.empty()) {

@@ -10,7 +10,9 @@ namespace {
 
 using bankctl::Flags;
 
-// The error as one line on stderr, or {"error":{...}} on stdout for scripts.
+// The error as one line on stderr, or {"error":{...}} on stdout for scripts
+// (unless the command already printed its JSON result there, e.g. a failed
+// verification report: then stdout keeps that one document).
 int Fail(const bank::Status& status, bool json) {
   if (json) {
     nlohmann::json out;
@@ -103,6 +105,6 @@ int main(int argc, char** argv) {
   ctx.settings = *settings;
 
   bank::Status status = ctx.RunSelected();
-  if (!status.ok()) return Fail(status, ctx.json());
+  if (!status.ok()) return Fail(status, ctx.json() && !ctx.emitted());
   return 0;
 }

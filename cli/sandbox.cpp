@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "bank/bankd_config.hpp"
+#include "bank/gov_client.hpp"
 #include "bank/http_client.hpp"
 #include "bank/identity.hpp"
 #include "bank/sandbox.hpp"
@@ -103,6 +104,38 @@ std::string Instructions(const bank::SandboxLayout& l, const std::string& url, c
   return out;
 }
 
+// As CCF's sandbox does once its network runs: the members activate, admit
+// the users by proposal and votes, and open the service.
+Status OpenByGovernance(Context& ctx, const bank::SandboxLayout& layout, const std::string& url, int members,
+                        int users) {
+  std::vector<bank::HttpClient> https;
+  std::vector<bank::gov::GovClient> govs;
+  https.reserve(static_cast<size_t>(members));
+  govs.reserve(static_cast<size_t>(members));
+  for (int i = 0; i < members; ++i) {
+    const std::string name = "member" + std::to_string(i);
+    bank::TlsConfig tls;
+    tls.server = url;
+    tls.cacert_path = layout.service_cert_path;
+    tls.cert_path = layout.CertPath(name);
+    tls.key_path = layout.KeyPath(name);
+    tls.timeout = std::chrono::milliseconds(static_cast<int64_t>(ctx.settings.timeout_seconds * 1000));
+    BANK_ASSIGN_OR_RETURN(bank::HttpClient http, bank::HttpClient::Create(tls));
+    BANK_ASSIGN_OR_RETURN(bank::Identity id, bank::LoadIdentity(tls.cert_path, tls.key_path));
+    https.push_back(std::move(http));
+    govs.emplace_back(https.back(), std::move(id));
+  }
+  std::vector<bank::gov::GovClient*> member_ptrs;
+  for (auto& g : govs) member_ptrs.push_back(&g);
+  std::vector<bank::gov::SandboxUser> user_list;
+  for (int i = 0; i < users; ++i) {
+    BANK_ASSIGN_OR_RETURN(std::string pem, bank::ReadFile(layout.CertPath("user" + std::to_string(i))));
+    user_list.push_back({pem, nullptr});
+  }
+  bank::gov::OpenServiceProgress progress{[&ctx](const std::string& line) { ctx.Progress(line); }};
+  return bank::gov::AddUsersAndOpen(member_ptrs, user_list, progress);
+}
+
 Status Up(Context& ctx, const UpArgs& args) {
   if (args.port < 1 || args.port > 65535) return Status::Usage("--port must be from 1 to 65535");
   const std::string root = WorkspaceRoot(ctx);
@@ -124,6 +157,7 @@ Status Up(Context& ctx, const UpArgs& args) {
   options.members = args.members;
   options.users = args.users;
   options.port = static_cast<unsigned short>(args.port);
+  options.users_by_governance = true;
   BANK_ASSIGN_OR_RETURN(auto config, bank::PrepareSandbox(options));
 
   BANK_ASSIGN_OR_RETURN(pid_t pid, bank::SpawnBankd(bankd, layout.config_path, layout.log_path));
@@ -137,6 +171,14 @@ Status Up(Context& ctx, const UpArgs& args) {
     fs::remove(layout.pid_path);
     return ready;
   }
+  if (!existing) {
+    Status opened = OpenByGovernance(ctx, layout, url, args.members, args.users);
+    if (!opened.ok()) {
+      bank::StopProcess(pid, std::chrono::seconds(5));
+      fs::remove(layout.pid_path);
+      return opened.WithContext("opening the sandbox by governance");
+    }
+  }
 
   nlohmann::json out = {{"status", "running"},
                         {"pid", pid},
@@ -145,12 +187,12 @@ Status Up(Context& ctx, const UpArgs& args) {
                         {"service_certificate", layout.service_cert_path},
                         {"log", layout.log_path},
                         {"members", config.members.size()},
-                        {"users", config.users.size()}};
+                        {"users", args.users}};
   std::string text = fmt::format("Sandbox running at {} (pid {}), {} members, {} users{}.\n", url, pid,
-                                 config.members.size(), config.users.size(), existing ? ", existing ledger" : "");
+                                 config.members.size(), args.users, existing ? ", existing ledger" : "");
   text += fmt::format("  workspace            {}\n  service certificate  {}\n  log                  {}\n\n", root,
                       layout.service_cert_path, layout.log_path);
-  text += Instructions(layout, url, root, static_cast<int>(config.users.size()));
+  text += Instructions(layout, url, root, args.users);
   if (!text.empty() && text.back() == '\n') text.pop_back();
   ctx.Emit(out, text);
   return Status::OK();

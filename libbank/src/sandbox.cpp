@@ -83,8 +83,9 @@ Result<BankdConfig> PrepareSandbox(const SandboxOptions& options) {
   for (int i = 0; i < options.users; ++i) {
     const std::string name = "user" + std::to_string(i);
     BANK_RETURN_IF_ERROR(EnsureIdentity(l.common_dir, name, /*encryption_key=*/false));
-    config.users.push_back({l.CertPath(name), nullptr});
+    if (!options.users_by_governance) config.users.push_back({l.CertPath(name), nullptr});
   }
+  config.open_at_start = !options.users_by_governance;
   BANK_RETURN_IF_ERROR(WriteFileAtomic(l.config_path, config.ToJson().dump(2) + "\n", 0644));
   return config;
 }

@@ -68,7 +68,7 @@ bank::Status Node::Init() {
     // A restarted node opens a new view with a signature, as a new CCF
     // primary does; from then on every transaction id is in that view.
     engine_->Sign();
-    BANK_RETURN_IF_ERROR(RefreshNodeInfo());
+    RefreshNodeInfo();
   }
   router_ = std::make_unique<http::Router>(*engine_);
   RegisterEndpoints();
@@ -160,7 +160,8 @@ bank::Status Node::WriteGenesis() {
   return bank::Status::OK();
 }
 
-bank::Status Node::RefreshNodeInfo() {
+// The RPC address may differ from the previous run's: keep nodes.info true.
+void Node::RefreshNodeInfo() {
   const std::string info = NodeInfo().dump();
   engine_->Write([&](kv::Tx& tx) {
     auto current = tx.Get(tables::kNodesInfo, identity_.node_id);
@@ -168,7 +169,6 @@ bank::Status Node::RefreshNodeInfo() {
     tx.Put(tables::kNodesInfo, identity_.node_id, info);
     return true;
   });
-  return bank::Status::OK();
 }
 
 bank::Status Node::Run() {

@@ -64,7 +64,7 @@ class Node {
   explicit Node(bank::BankdConfig config);
   bank::Status Init();
   bank::Status WriteGenesis();
-  bank::Status RefreshNodeInfo();
+  void RefreshNodeInfo();
   nlohmann::json NodeInfo() const;
   void RegisterEndpoints();
 

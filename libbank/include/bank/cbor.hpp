@@ -100,6 +100,8 @@ class Value {
   // Map insert-or-replace; keeps a map free of duplicate keys.
   void Set(Value key, Value value);
 
+  // Structural equality; map entries are compared in their order (two maps
+  // that differ only in order have equal encodings, not equal Values).
   friend bool operator==(const Value& a, const Value& b);
 
  private:

@@ -37,6 +37,11 @@ struct SandboxOptions {
   unsigned short port = 8000;
   uint64_t signature_tx_count = 5000;
   std::chrono::milliseconds signature_delay{1000};
+  // As CCF's sandbox: bankd starts Opening with the members only, and the
+  // caller admits the users by proposal and votes, then opens the service
+  // (bank::gov::AddUsersAndOpen). Otherwise genesis registers the users and
+  // opens the service at once (tests that do not exercise governance).
+  bool users_by_governance = false;
 };
 
 // Creates the workspace: member0..N-1 (with encryption keys) and user0..M-1
