@@ -170,6 +170,7 @@ Response Idempotent(const Request& request, kv::Tx& tx, const bank::TxId& txid,
 Response CreateAccount(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
   const std::string& user = r.param("user_id");
   const std::string& name = r.param("account_name");
+  if (auto bad = CheckAccountName(name)) return Invalid(*bad);
   if (!tx.Get(tables::kUserCerts, user)) return UnknownUser(user);
   const std::string key = AccountKey(user, name);
   if (tx.Get(kAccounts, key)) return Response::NoContent();
@@ -329,7 +330,9 @@ void RegisterBankingEndpoints(http::Router& router) {
 
   router.AddWrite("PUT", "/app/account/{user_id}/{account_name}", members, CreateAccount,
                   {{"summary", "Create an account for a user (no-op when it exists)"},
-                   {"responses", Errors({{"204", "Created or already there"}, {"404", "ResourceNotFound: unknown user"}})}});
+                   {"responses", Errors({{"204", "Created or already there"},
+                                         {"400", "InvalidResourceName: account name not UTF-8"},
+                                         {"404", "ResourceNotFound: unknown user"}})}});
   router.AddWrite(
       "POST", "/app/deposit/{user_id}/{account_name}", members, Deposit,
       {{"summary", "Deposit money (Idempotency-Key header supported)"},

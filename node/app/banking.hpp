@@ -12,7 +12,8 @@
 // Errors (CCF's body): 400 InvalidInput (bad JSON, bad value, overflow),
 // 400 InsufficientFunds ("Balance is not enough"), 400
 // InvalidQueryParameterValue (dates), 400 InvalidHeaderValue
-// (Idempotency-Key), 400 InvalidResourceName (transaction id), 404
+// (Idempotency-Key), 400 InvalidResourceName (transaction id, account name
+// not UTF-8), 404
 // ResourceNotFound (unknown user, account or transaction), 401 from auth.
 #pragma once
 

@@ -103,6 +103,15 @@ Parsed<TimeRange> ParseDateRange(const std::string* from, const std::string* to)
   return {range, {}};
 }
 
+std::optional<InputError> CheckAccountName(std::string_view name) {
+  try {
+    json(std::string(name)).dump();  // nlohmann validates UTF-8 when serialising
+  } catch (const json::type_error&) {
+    return InputError{"InvalidResourceName", "Account name must be valid UTF-8."};
+  }
+  return std::nullopt;
+}
+
 Parsed<std::string> ParseIdempotencyKey(std::string_view header) {
   if (header.empty() || header.size() > 255)
     return Fail<std::string>("InvalidHeaderValue", "Idempotency-Key must be 1 to 255 characters.");

@@ -44,6 +44,10 @@ struct TimeRange {
 };
 Parsed<TimeRange> ParseDateRange(const std::string* from, const std::string* to);
 
+// An account name being created: valid UTF-8 (it is stored in and served
+// as JSON).
+std::optional<InputError> CheckAccountName(std::string_view name);
+
 // Idempotency-Key: 1..255 visible ASCII characters.
 Parsed<std::string> ParseIdempotencyKey(std::string_view header);
 

@@ -5,7 +5,8 @@ namespace bankd {
 std::string CcfErrorBody(const std::string& code, const std::string& message, const nlohmann::json& details) {
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!details.is_null()) error["details"] = details;
-  return nlohmann::json{{"error", error}}.dump();
+  // Messages quote client input, which need not be UTF-8: replace, never throw.
+  return nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace bankd

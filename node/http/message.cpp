@@ -28,7 +28,7 @@ Response Response::Json(const nlohmann::json& body, unsigned status) {
   Response r;
   r.status = status;
   r.headers.emplace_back("content-type", "application/json");
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

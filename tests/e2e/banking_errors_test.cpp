@@ -64,6 +64,13 @@ TEST_CASE("deposit: unknown user or account is 404, overflow is 400", "[e2e][ban
         std::pair<long, std::string>{404, "ResourceNotFound"});
   CHECK(StatusAndCode(s.member0.Request("PUT", "/app/account/" + nobody + "/current_account")) ==
         std::pair<long, std::string>{404, "ResourceNotFound"});
+  // Names and ids that are not UTF-8 get clean errors, never a 500.
+  CHECK(StatusAndCode(s.member0.Request("PUT", "/app/account/" + s.user0 + "/bad%FF%FEname")) ==
+        std::pair<long, std::string>{400, "InvalidResourceName"});
+  CHECK(StatusAndCode(s.member0.PostJson("/app/deposit/%FF" + s.user0 + "/x", {{"value", 1}})) ==
+        std::pair<long, std::string>{404, "ResourceNotFound"});
+  CHECK(StatusAndCode(s.member0.Get("/app/tx?transaction_id=%FF%00")) ==
+        std::pair<long, std::string>{400, "InvalidQueryParameterValue"});
 
   const uint64_t max = std::numeric_limits<uint64_t>::max();
   CHECK(StatusAndCode(s.member0.PostJson("/app/deposit/" + s.user0 + "/current_account", {{"value", max}})) ==

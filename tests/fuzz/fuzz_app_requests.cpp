@@ -51,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // As a header value and as a transaction id.
   CheckParsed(bankd::app::ParseIdempotencyKey(input));
+  if (auto bad = bankd::app::CheckAccountName(input)) Check(bad->code == "InvalidResourceName");
   if (auto txid = bank::TxId::Parse(input)) Check(bank::TxId::Parse(txid->ToString()) == txid);
   return 0;
 }
