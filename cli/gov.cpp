@@ -21,6 +21,7 @@
 #include "bank/encoding.hpp"
 #include "bank/gov_client.hpp"
 #include "cli.hpp"
+#include "gov_bundle.hpp"
 
 namespace bankctl {
 namespace {
@@ -89,8 +90,9 @@ std::string VoteCountLine(const gov::Proposal& p) {
 // ---- propose -----------------------------------------------------------------
 
 struct ProposeArgs {
-  std::string cert, enc_pubk, data, id, node_id, valid_from, raw_file, service_cert;
+  std::string cert, enc_pubk, data, id, node_id, valid_from, raw_file, service_cert, app;
   int validity_days = 0;
+  bool print = false, disable_bytecode_cache = false;
   std::vector<std::string> files;
 };
 
@@ -182,12 +184,24 @@ Result<json> TrustNode(Context&, const GovOptions&, const ProposeArgs& a) {
 
 Result<json> SetConstitution(Context&, const GovOptions&, const ProposeArgs& a) {
   // Concatenated in the order given, as cchost concatenates constitution_files.
+  BANK_ASSIGN_OR_RETURN(std::vector<std::string> files, ConstitutionFiles(a.files));
   std::string text;
-  for (const auto& f : a.files) {
+  for (const auto& f : files) {
     BANK_ASSIGN_OR_RETURN(std::string part, bank::ReadFile(f));
     text += part;
   }
   return Action("set_constitution", {{"constitution", text}});
+}
+
+// CCF's set_js_app {bundle, disable_bytecode_cache}; bankd refuses it (its
+// banking application is native), a CCF service installs the endpoints.
+Result<json> SetJsApp(Context&, const GovOptions&, const ProposeArgs& a) {
+  BANK_ASSIGN_OR_RETURN(json bundle, LoadAppBundle(a.app));
+  return Action("set_js_app", {{"bundle", bundle}, {"disable_bytecode_cache", a.disable_bytecode_cache}});
+}
+
+Result<json> RemoveJsApp(Context&, const GovOptions&, const ProposeArgs&) {
+  return Action("remove_js_app", nullptr);
 }
 
 Result<json> Raw(Context&, const GovOptions&, const ProposeArgs& a) {
@@ -491,15 +505,21 @@ void AddSignOptions(CLI::App* cmd, const std::shared_ptr<SignArgs>& a, bool need
 void RegisterPropose(CLI::App* gov, Context& ctx, const std::shared_ptr<GovOptions>& o) {
   auto* propose = gov->add_subcommand("propose", "Submit a signed proposal; prints its id and state");
   propose->require_subcommand(1);
+  propose->fallthrough();  // --print after the subcommand too
+  auto a = std::make_shared<ProposeArgs>();
+  propose->add_flag("--print", a->print, "Write the proposal JSON on stdout instead of sending it");
   auto bind = [&ctx, o](CLI::App* cmd, ProposalBuilder build, const std::shared_ptr<ProposeArgs>& a) {
     ctx.Bind(cmd, [&ctx, o, build, a]() -> Status {
       BANK_ASSIGN_OR_RETURN(json proposal, build(ctx, *o, *a));
+      if (a->print) {
+        ctx.Emit(proposal, proposal.dump(2));
+        return Status::OK();
+      }
       return Submit(ctx, *o, proposal);
     });
   };
   const char* kDataHelp = "JSON object (inline, or @FILE)";
 
-  auto a = std::make_shared<ProposeArgs>();
   auto* add_user = propose->add_subcommand("add-user", "set_user: register a user certificate");
   add_user->add_option("CERT", a->cert, "The user's certificate (PEM)")->required()->type_name("FILE");
   add_user->add_option("--data", a->data, kDataHelp);
@@ -546,10 +566,24 @@ void RegisterPropose(CLI::App* gov, Context& ctx, const std::shared_ptr<GovOptio
   bind(trust, TrustNode, a);
 
   auto* constitution = propose->add_subcommand("set-constitution", "set_constitution from JavaScript files");
-  constitution->add_option("FILES", a->files, "Constitution files, concatenated in order")
-      ->required()
+  constitution
+      ->add_option("FILES", a->files,
+                   "Constitution files, concatenated in order, or a governance-scripts directory "
+                   "(default: governance-scripts/constitution/{actions,validate,resolve,apply}.js)")
       ->type_name("FILE");
   bind(constitution, SetConstitution, a);
+
+  auto* js_app = propose->add_subcommand("set-js-app", "set_js_app: deploy a CCF JavaScript app bundle");
+  js_app
+      ->add_option("DIR", a->app, "Bundle directory (app.json + src/), e.g. ccf-app/, or a built bundle.json")
+      ->required()
+      ->type_name("DIR");
+  js_app->add_flag("--disable-bytecode-cache", a->disable_bytecode_cache,
+                   "Ask CCF not to cache the modules' compiled bytecode");
+  bind(js_app, SetJsApp, a);
+
+  bind(propose->add_subcommand("remove-js-app", "remove_js_app: remove the service's JavaScript app"),
+       RemoveJsApp, a);
 
   auto* raw = propose->add_subcommand("raw", "Any proposal: a JSON file {\"actions\": [...]}");
   raw->add_option("FILE", a->raw_file, "Proposal JSON file, or - for standard input")

@@ -7,9 +7,9 @@ __bankctl_subcommands() {
     "bankctl") echo "account completion gov id keygen ledger node receipt sandbox tx" ;;
     "bankctl account") echo "balance create deposit history info list transfer" ;;
     "bankctl gov") echo "activate finish list members nodes prepare propose show sign users vote wait withdraw" ;;
-    "bankctl gov propose") echo "add-member add-user open-service raw remove-member remove-user set-constitution set-member-data set-user-data trust-node" ;;
+    "bankctl gov propose") echo "add-member add-user open-service raw remove-js-app remove-member remove-user set-constitution set-js-app set-member-data set-user-data trust-node" ;;
     "bankctl ledger") echo "audit" ;;
-    "bankctl node") echo "config" ;;
+    "bankctl node") echo "config list state wait" ;;
     "bankctl node config") echo "join start" ;;
     "bankctl receipt") echo "get verify" ;;
     "bankctl sandbox") echo "down status up" ;;
@@ -36,14 +36,16 @@ __bankctl_options() {
     "bankctl gov members") echo "--help -h" ;;
     "bankctl gov nodes") echo "--help -h" ;;
     "bankctl gov prepare") echo "--help -h --type --content --proposal-id --ccf-gov-msg-proposal_id --created-at --ccf-gov-msg-created_at --signing-cert" ;;
-    "bankctl gov propose") echo "--help -h" ;;
+    "bankctl gov propose") echo "--help -h --print" ;;
     "bankctl gov propose add-member") echo "--help -h --data" ;;
     "bankctl gov propose add-user") echo "--help -h --data" ;;
     "bankctl gov propose open-service") echo "--help -h --service-cert" ;;
     "bankctl gov propose raw") echo "--help -h" ;;
+    "bankctl gov propose remove-js-app") echo "--help -h" ;;
     "bankctl gov propose remove-member") echo "--help -h" ;;
     "bankctl gov propose remove-user") echo "--help -h" ;;
     "bankctl gov propose set-constitution") echo "--help -h" ;;
+    "bankctl gov propose set-js-app") echo "--help -h --disable-bytecode-cache" ;;
     "bankctl gov propose set-member-data") echo "--help -h --data" ;;
     "bankctl gov propose set-user-data") echo "--help -h --data" ;;
     "bankctl gov propose trust-node") echo "--help -h --valid-from --validity-days" ;;
@@ -61,6 +63,9 @@ __bankctl_options() {
     "bankctl node config") echo "--help -h" ;;
     "bankctl node config join") echo "--help -h --platform --enclave-file --rpc-address --published-address --node-address --san --identity-dir --node-dir --out --force --target --service-cert" ;;
     "bankctl node config start") echo "--help -h --platform --enclave-file --rpc-address --published-address --node-address --san --identity-dir --node-dir --out --force --members --member --constitution --recovery-threshold" ;;
+    "bankctl node list") echo "--help -h --node-cert" ;;
+    "bankctl node state") echo "--help -h --node-cert" ;;
+    "bankctl node wait") echo "--help -h --node-cert --state --timeout" ;;
     "bankctl receipt") echo "--help -h" ;;
     "bankctl receipt get") echo "--help -h --wait --out --cose --node" ;;
     "bankctl receipt verify") echo "--help -h --service-cert --claim" ;;
@@ -141,6 +146,11 @@ __bankctl_option_value() {
     "bankctl node config start --member") echo "@file" ;;
     "bankctl node config start --constitution") echo "@file" ;;
     "bankctl node config start --recovery-threshold") echo "@none" ;;
+    "bankctl node list --node-cert") echo "@file" ;;
+    "bankctl node state --node-cert") echo "@file" ;;
+    "bankctl node wait --node-cert") echo "@file" ;;
+    "bankctl node wait --state") echo "@file" ;;
+    "bankctl node wait --timeout") echo "@none" ;;
     "bankctl receipt get --out") echo "@file" ;;
     "bankctl receipt verify --service-cert") echo "@file" ;;
     "bankctl receipt verify --claim") echo "@file" ;;
@@ -172,6 +182,7 @@ __bankctl_positional() {
     "bankctl gov propose remove-member 0") echo "@file" ;;
     "bankctl gov propose remove-user 0") echo "@file" ;;
     "bankctl gov propose set-constitution "[0-9]*) echo "@file" ;;
+    "bankctl gov propose set-js-app 0") echo "@dir" ;;
     "bankctl gov propose set-member-data 0") echo "@file" ;;
     "bankctl gov propose set-user-data 0") echo "@file" ;;
     "bankctl gov propose trust-node 0") echo "@file" ;;
@@ -212,9 +223,11 @@ __bankctl_inherits() {
     "bankctl gov propose add-user"|\
     "bankctl gov propose open-service"|\
     "bankctl gov propose raw"|\
+    "bankctl gov propose remove-js-app"|\
     "bankctl gov propose remove-member"|\
     "bankctl gov propose remove-user"|\
     "bankctl gov propose set-constitution"|\
+    "bankctl gov propose set-js-app"|\
     "bankctl gov propose set-member-data"|\
     "bankctl gov propose set-user-data"|\
     "bankctl gov propose trust-node"|\
@@ -232,6 +245,9 @@ __bankctl_inherits() {
     "bankctl node config"|\
     "bankctl node config join"|\
     "bankctl node config start"|\
+    "bankctl node list"|\
+    "bankctl node state"|\
+    "bankctl node wait"|\
     "bankctl receipt"|\
     "bankctl receipt get"|\
     "bankctl receipt verify"|\

@@ -12,11 +12,11 @@ function __bankctl_subcommands --argument-names path
         case 'bankctl gov'
             string join \n activate finish list members nodes prepare propose show sign users vote wait withdraw
         case 'bankctl gov propose'
-            string join \n add-member add-user open-service raw remove-member remove-user set-constitution set-member-data set-user-data trust-node
+            string join \n add-member add-user open-service raw remove-js-app remove-member remove-user set-constitution set-js-app set-member-data set-user-data trust-node
         case 'bankctl ledger'
             string join \n audit
         case 'bankctl node'
-            string join \n config
+            string join \n config list state wait
         case 'bankctl node config'
             string join \n join start
         case 'bankctl receipt'
@@ -161,6 +161,16 @@ function __bankctl_option_value --argument-names path option
             echo '@file'
         case 'bankctl node config start --recovery-threshold'
             echo '@none'
+        case 'bankctl node list --node-cert'
+            echo '@file'
+        case 'bankctl node state --node-cert'
+            echo '@file'
+        case 'bankctl node wait --node-cert'
+            echo '@file'
+        case 'bankctl node wait --state'
+            echo '@file'
+        case 'bankctl node wait --timeout'
+            echo '@none'
         case 'bankctl receipt get --out'
             echo '@file'
         case 'bankctl receipt verify --service-cert'
@@ -201,9 +211,11 @@ function __bankctl_inherits --argument-names path
         'bankctl gov propose add-user' \
         'bankctl gov propose open-service' \
         'bankctl gov propose raw' \
+        'bankctl gov propose remove-js-app' \
         'bankctl gov propose remove-member' \
         'bankctl gov propose remove-user' \
         'bankctl gov propose set-constitution' \
+        'bankctl gov propose set-js-app' \
         'bankctl gov propose set-member-data' \
         'bankctl gov propose set-user-data' \
         'bankctl gov propose trust-node' \
@@ -221,6 +233,9 @@ function __bankctl_inherits --argument-names path
         'bankctl node config' \
         'bankctl node config join' \
         'bankctl node config start' \
+        'bankctl node list' \
+        'bankctl node state' \
+        'bankctl node wait' \
         'bankctl receipt' \
         'bankctl receipt get' \
         'bankctl receipt verify' \
@@ -405,13 +420,16 @@ complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a add-member -d '
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a add-user -d 'set_user: register a user certificate'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a open-service -d 'transition_service_to_open'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a raw -d 'Any proposal: a JSON file {"actions": [...]}'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a remove-js-app -d 'remove_js_app: remove the service\'s JavaScript app'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a remove-member -d 'remove_member'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a remove-user -d 'remove_user'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-constitution -d 'set_constitution from JavaScript files'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-js-app -d 'set_js_app: deploy a CCF JavaScript app bundle'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-member-data -d 'set_member_data'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-user-data -d 'set_user_data (without --data: clear it)'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a trust-node -d 'transition_node_to_trusted'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose\'' -l print -d 'Write the proposal JSON on stdout instead of sending it'
 
 # bankctl gov propose add-member
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose add-member\'' -F -d 'The member\'s certificate (PEM)'
@@ -432,6 +450,9 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose open-service\''
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose raw\'' -F -d 'Proposal JSON file, or - for standard input'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose raw\'' -l help -s h -d 'Print this help message and exit'
 
+# bankctl gov propose remove-js-app
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose remove-js-app\'' -l help -s h -d 'Print this help message and exit'
+
 # bankctl gov propose remove-member
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose remove-member\'' -F -d 'Member id, workspace identity name, or certificate file'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose remove-member\'' -l help -s h -d 'Print this help message and exit'
@@ -441,8 +462,13 @@ complete -c bankctl -n '__bankctl_at \'bankctl gov propose remove-user\'' -F -d 
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose remove-user\'' -l help -s h -d 'Print this help message and exit'
 
 # bankctl gov propose set-constitution
-complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-constitution\'' -F -d 'Constitution files, concatenated in order'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-constitution\'' -F -d 'Constitution files, concatenated in order, or a governance-scripts directory (default: governance-scripts/constitution/{actions,validate,resolve,apply}.js)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-constitution\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl gov propose set-js-app
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-js-app\'' -a '(__fish_complete_directories)' -d 'Bundle directory (app.json + src/), e.g. ccf-app/, or a built bundle.json'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-js-app\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-js-app\'' -l disable-bytecode-cache -d 'Ask CCF not to cache the modules\' compiled bytecode'
 
 # bankctl gov propose set-member-data
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-member-data\'' -F -d 'Member id, workspace identity name, or certificate file'
@@ -515,6 +541,9 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger audit\'' -l service-
 
 # bankctl node
 complete -c bankctl -n '__bankctl_at \'bankctl node\'' -a config -d 'Write a cchost configuration file for a CCF node'
+complete -c bankctl -n '__bankctl_at \'bankctl node\'' -a list -d 'GET /node/network/nodes: every node with its status'
+complete -c bankctl -n '__bankctl_at \'bankctl node\'' -a state -d 'GET /node/state: this node\'s id and state'
+complete -c bankctl -n '__bankctl_at \'bankctl node\'' -a wait -d 'Wait until the node reports a state (default PartOfNetwork)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl node\'' -l help -s h -d 'Print this help message and exit'
 
 # bankctl node config
@@ -553,6 +582,20 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl node config start\'' -l mem
 complete -c bankctl -n '__bankctl_in_scope \'bankctl node config start\'' -l member -r -F -d 'A member as CERT or CERT,ENC_PUBK (repeatable; replaces --members)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl node config start\'' -l constitution -r -F -d 'Constitution files, in order (repeatable or comma-separated; default governance-scripts/constitution/{actions,validate,resolve,apply}.js)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl node config start\'' -l recovery-threshold -x -d 'Recovery shares needed to recover the service (default 0: every recovery member)'
+
+# bankctl node list
+complete -c bankctl -n '__bankctl_in_scope \'bankctl node list\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl node list\'' -l node-cert -r -F -d 'Trust this node certificate (self-signed, before the service certificate exists) instead of the service certificate'
+
+# bankctl node state
+complete -c bankctl -n '__bankctl_in_scope \'bankctl node state\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl node state\'' -l node-cert -r -F -d 'Trust this node certificate (self-signed, before the service certificate exists) instead of the service certificate'
+
+# bankctl node wait
+complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l node-cert -r -F -d 'Trust this node certificate (self-signed, before the service certificate exists) instead of the service certificate'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l state -r -F -d 'The state to wait for: PartOfNetwork, ReadingPublicLedger, ...'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l timeout -x -d 'Give up after SECONDS (exit code of a network error)'
 
 # bankctl receipt
 complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a get -d 'Fetch the receipt of a transaction (your transfer, or any with --node)'

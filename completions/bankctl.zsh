@@ -47,9 +47,11 @@ __bankctl_subcommands() {
       'add-user:set_user: register a user certificate'
       'open-service:transition_service_to_open'
       'raw:Any proposal: a JSON file {"actions": [...]}'
+      'remove-js-app:remove_js_app: remove the service'\''s JavaScript app'
       'remove-member:remove_member'
       'remove-user:remove_user'
       'set-constitution:set_constitution from JavaScript files'
+      'set-js-app:set_js_app: deploy a CCF JavaScript app bundle'
       'set-member-data:set_member_data'
       'set-user-data:set_user_data (without --data: clear it)'
       'trust-node:transition_node_to_trusted'
@@ -59,6 +61,9 @@ __bankctl_subcommands() {
     ) ;;
     ('bankctl node') reply=(
       'config:Write a cchost configuration file for a CCF node'
+      'list:GET /node/network/nodes: every node with its status'
+      'state:GET /node/state: this node'\''s id and state'
+      'wait:Wait until the node reports a state (default PartOfNetwork)'
     ) ;;
     ('bankctl node config') reply=(
       'join:Configuration of a node joining an existing network'
@@ -184,6 +189,7 @@ __bankctl_options() {
     ('bankctl gov propose') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
+      '--print:Write the proposal JSON on stdout instead of sending it'
     ) ;;
     ('bankctl gov propose add-member') reply=(
       '--help:Print this help message and exit'
@@ -204,6 +210,10 @@ __bankctl_options() {
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
     ) ;;
+    ('bankctl gov propose remove-js-app') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
     ('bankctl gov propose remove-member') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
@@ -215,6 +225,11 @@ __bankctl_options() {
     ('bankctl gov propose set-constitution') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl gov propose set-js-app') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--disable-bytecode-cache:Ask CCF not to cache the modules'\'' compiled bytecode'
     ) ;;
     ('bankctl gov propose set-member-data') reply=(
       '--help:Print this help message and exit'
@@ -333,6 +348,23 @@ __bankctl_options() {
       '--constitution:Constitution files, in order (repeatable or comma-separated; default governance-scripts/constitution/{actions,validate,resolve,apply}.js)'
       '--recovery-threshold:Recovery shares needed to recover the service (default 0: every recovery member)'
     ) ;;
+    ('bankctl node list') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--node-cert:Trust this node certificate (self-signed, before the service certificate exists) instead of the service certificate'
+    ) ;;
+    ('bankctl node state') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--node-cert:Trust this node certificate (self-signed, before the service certificate exists) instead of the service certificate'
+    ) ;;
+    ('bankctl node wait') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--node-cert:Trust this node certificate (self-signed, before the service certificate exists) instead of the service certificate'
+      '--state:The state to wait for: PartOfNetwork, ReadingPublicLedger, ...'
+      '--timeout:Give up after SECONDS (exit code of a network error)'
+    ) ;;
     ('bankctl receipt') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
@@ -449,6 +481,11 @@ __bankctl_option_value() {
     ('bankctl node config start --member') REPLY='@file' ;;
     ('bankctl node config start --constitution') REPLY='@file' ;;
     ('bankctl node config start --recovery-threshold') REPLY='@none' ;;
+    ('bankctl node list --node-cert') REPLY='@file' ;;
+    ('bankctl node state --node-cert') REPLY='@file' ;;
+    ('bankctl node wait --node-cert') REPLY='@file' ;;
+    ('bankctl node wait --state') REPLY='@file' ;;
+    ('bankctl node wait --timeout') REPLY='@none' ;;
     ('bankctl receipt get --out') REPLY='@file' ;;
     ('bankctl receipt verify --service-cert') REPLY='@file' ;;
     ('bankctl receipt verify --claim') REPLY='@file' ;;
@@ -481,6 +518,7 @@ __bankctl_positional() {
     ('bankctl gov propose remove-member 0') REPLY='@file' ;;
     ('bankctl gov propose remove-user 0') REPLY='@file' ;;
     ('bankctl gov propose set-constitution '[0-9]*) REPLY='@file' ;;
+    ('bankctl gov propose set-js-app 0') REPLY='@dir' ;;
     ('bankctl gov propose set-member-data 0') REPLY='@file' ;;
     ('bankctl gov propose set-user-data 0') REPLY='@file' ;;
     ('bankctl gov propose trust-node 0') REPLY='@file' ;;
@@ -522,9 +560,11 @@ __bankctl_inherits() {
     'bankctl gov propose add-user'|\
     'bankctl gov propose open-service'|\
     'bankctl gov propose raw'|\
+    'bankctl gov propose remove-js-app'|\
     'bankctl gov propose remove-member'|\
     'bankctl gov propose remove-user'|\
     'bankctl gov propose set-constitution'|\
+    'bankctl gov propose set-js-app'|\
     'bankctl gov propose set-member-data'|\
     'bankctl gov propose set-user-data'|\
     'bankctl gov propose trust-node'|\
@@ -542,6 +582,9 @@ __bankctl_inherits() {
     'bankctl node config'|\
     'bankctl node config join'|\
     'bankctl node config start'|\
+    'bankctl node list'|\
+    'bankctl node state'|\
+    'bankctl node wait'|\
     'bankctl receipt'|\
     'bankctl receipt get'|\
     'bankctl receipt verify'|\

@@ -11,7 +11,10 @@ packages=(
   libboost-dev libboost-system-dev libcbor-dev
   clang clang-format libclang-rt-14-dev llvm
   man-db groff-base bash-completion zsh fish bsdextrautils procps iproute2
+  nodejs
 )
+# npm runs the CCF bundle's tests (ccf-app/, tests/contract/). Debian ships it
+# as its own package; a nodejs from elsewhere may bring its own npm.
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,6 +22,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+if ! command -v npm >/dev/null 2>&1 && ! dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q "install ok installed"; then
+  missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"

@@ -5,8 +5,8 @@
 //   set_user, remove_user, set_user_data, set_member, remove_member,
 //   set_member_data, transition_service_to_open, transition_node_to_trusted,
 //   set_constitution
-// plus set_js_app, which only a real CCF service needs (bankd's banking
-// application is built in).
+// plus set_js_app and remove_js_app, which only a real CCF service carries
+// out (bankd's banking application is built in; bankd refuses them).
 
 class Action {
   constructor(validate, apply) {
@@ -444,6 +444,15 @@ const actions = new Map([
       },
       function (args) {
         ccf.node.setJsApp(args.bundle, args.disable_bytecode_cache ?? false);
+      },
+    ),
+  ],
+  [
+    "remove_js_app",
+    new Action(
+      function (args) {},
+      function (args) {
+        ccf.node.removeJsApp();
       },
     ),
   ],

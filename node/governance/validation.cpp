@@ -3,6 +3,14 @@
 #include "governance/actions.hpp"
 
 namespace bankd::governance {
+namespace {
+
+// Actions of the constitution (governance-scripts/) that only a CCF
+// service can carry out: bankd runs the banking application natively and
+// has no JavaScript runtime to load an app bundle into.
+bool NeedsCcfService(std::string_view name) { return name == "set_js_app" || name == "remove_js_app"; }
+
+}  // namespace
 
 Outcome<std::vector<Action>> ValidateProposal(std::string_view text) {
   auto internal = [](const std::string& why) {
@@ -25,7 +33,11 @@ Outcome<std::vector<Action>> ValidateProposal(std::string_view text) {
     Action action{a["name"].get<std::string>(), a.contains("args") ? a["args"] : nlohmann::json()};
     const ActionDefinition* def = FindAction(action.name);
     std::string error;
-    if (def == nullptr) {
+    if (NeedsCcfService(action.name)) {
+      error = action.name + " at position " + std::to_string(position) +
+              ": bankd runs the banking application natively and cannot load a JavaScript app bundle; "
+              "this action needs a CCF service (deploy ccf-app/ there, see bankd(8))";
+    } else if (def == nullptr) {
       error = action.name + ": no such action";
     } else if (auto reason = def->validate(action.args)) {
       error =

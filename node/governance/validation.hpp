@@ -8,7 +8,10 @@
 //  - unknown actions and bad arguments: 400 ProposalFailedToValidate
 //    "Proposal failed to validate: <name> at position <i> failed
 //    validation: Error: <argument> must ...", or "<name>: no such action";
-//    several problems are joined with ", ".
+//    several problems are joined with ", ";
+//  - set_js_app and remove_js_app (in governance-scripts' constitution for
+//    a CCF service): 400 ProposalFailedToValidate "... this action needs a
+//    CCF service": bankd's banking application is native.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/bundle_api.hpp"
 #include "auth/tables.hpp"
 #include "bank/ledger_format.hpp"
 #include "node/node.hpp"
@@ -166,7 +167,10 @@ void RegisterFrontendEndpoints(http::Router& router, const std::string& prefix) 
   // Registered last, so the document includes itself.
   router.AddRead(
       "GET", prefix + "/api", {},
-      [&router, prefix](const Request&, const kv::Store&) { return Response::Json(router.OpenApi(prefix)); },
+      [&router, prefix](const Request&, const kv::Store&) {
+        // The banking application's API is the CCF bundle's (ccf-app/app.json).
+        return Response::Json(prefix == "/app" ? app::BundleOpenApi(router.OpenApi(prefix)) : router.OpenApi(prefix));
+      },
       Operation("This OpenAPI document"));
 }
 

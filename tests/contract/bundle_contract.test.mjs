@@ -1,0 +1,27 @@
+// The banking case table against the ccf-app bundle, run by a CCF host
+// around @microsoft/ccf-app's polyfill (ccf_host.mjs).
+import { test } from "node:test";
+import { createHash, randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { ROOT, Service } from "./ccf_host.mjs";
+import { Runner, loadCases } from "./contract.mjs";
+
+const table = loadCases();
+const service = new Service(join(ROOT, "ccf-app"));
+const identities = {};
+for (const [kind, names] of [["members", table.members], ["users", table.users]]) {
+  for (const name of names) {
+    // Callers are known by id (SHA-256 of a DER certificate); no TLS here.
+    const id = createHash("sha256").update(randomBytes(32)).digest("hex");
+    identities[name] = { id, cert: `(certificate of ${name})` };
+    service.store.seed(`public:ccf.gov.${kind}.certs`, id, JSON.stringify(identities[name].cert));
+  }
+}
+const runner = new Runner(Object.fromEntries(Object.entries(identities).map(([n, i]) => [n, i.id])));
+const engine = { call: (as, method, path, options) => service.call(identities[as], method, path, options) };
+
+for (const [i, c] of table.cases.entries()) {
+  test(c.name, async () => {
+    for (const [j, step] of c.steps.entries()) await runner.step(engine, step, `case ${i} step ${j}`);
+  });
+}
