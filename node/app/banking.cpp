@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 
+#include "app/records.hpp"
 #include "app/requests.hpp"
 #include "auth/tables.hpp"
 #include "bank/certificate.hpp"
@@ -54,7 +55,9 @@ std::string Unescape(std::string_view s) {
   return out;
 }
 
-std::string AccountKey(const std::string& user, const std::string& account) { return user + "/" + Escape(account); }
+std::string AccountKey(const std::string& user, const std::string& account) {
+  return user + "/" + Escape(account);
+}
 std::string HistoryKey(const std::string& user, const std::string& account, uint64_t index) {
   return fmt::format("{}/{:020}", AccountKey(user, account), index);
 }
@@ -62,36 +65,22 @@ std::string HistoryKey(const std::string& user, const std::string& account, uint
 std::string RangeEnd(const std::string& prefix) { return prefix + "0"; }
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 std::string IsoTime(int64_t ms) { return bank::FormatTime(static_cast<std::time_t>(ms / 1000)); }
 
-struct Account {
-  uint64_t balance = 0;
-  int64_t created_at_ms = 0;
-  std::string created_txid;
-  uint64_t entries = 0;  // history entries so far
-
-  static std::optional<Account> Parse(const std::optional<std::string>& value) {
-    if (!value) return std::nullopt;
-    json j = json::parse(*value, nullptr, false);
-    if (!j.is_object()) return std::nullopt;
-    return Account{j.value("balance", uint64_t{0}), j.value("created_at", int64_t{0}),
-                   j.value("created_transaction_id", ""), j.value("entries", uint64_t{0})};
-  }
-  std::string Dump() const {
-    return json{{"balance", balance},
-                {"created_at", created_at_ms},
-                {"created_transaction_id", created_txid},
-                {"entries", entries}}
-        .dump();
-  }
-};
-
-template <typename State>
-std::optional<Account> LoadAccount(const State& state, const std::string& user, const std::string& account) {
-  return Account::Parse(state.Get(kAccounts, AccountKey(user, account)));
+std::optional<Account> LoadAccount(const kv::Store& store, const std::string& user,
+                                   const std::string& account) {
+  const std::string* value = store.Find(kAccounts, AccountKey(user, account));
+  if (value == nullptr) return std::nullopt;
+  return DecodeAccount(*value);
+}
+std::optional<Account> LoadAccount(const kv::Tx& tx, const std::string& user, const std::string& account) {
+  auto value = tx.Get(kAccounts, AccountKey(user, account));
+  if (!value) return std::nullopt;
+  return DecodeAccount(*value);
 }
 
 json AccountJson(const std::string& user, const std::string& name, const Account& a) {
@@ -99,38 +88,44 @@ json AccountJson(const std::string& user, const std::string& name, const Account
           {"user_id", user},
           {"balance", a.balance},
           {"created_at", IsoTime(a.created_at_ms)},
-          {"created_transaction_id", a.created_txid}};
+          {"created_transaction_id", a.created.ToString()}};
 }
 
-// A stored history entry as the API shows it.
-json EntryJson(const std::string& stored) {
-  json e = json::parse(stored, nullptr, false);
-  if (!e.is_object()) return json::object();
-  e["timestamp"] = IsoTime(e.value("timestamp_ms", int64_t{0}));
-  e.erase("timestamp_ms");
-  return e;
+// A history entry as the API shows it.
+json EntryJson(const HistoryEntry& e) {
+  json j = {{"type", EntryTypeName(e.type)},
+            {"counterparty", e.counterparty},
+            {"amount", e.amount},
+            {"transaction_id", e.txid.ToString()},
+            {"timestamp", IsoTime(e.timestamp_ms)},
+            {"account_name", e.account_name},
+            {"balance", e.balance}};
+  if (e.type != EntryType::kDeposit) j["counterparty_account"] = e.counterparty_account;
+  return j;
 }
 
 Response UnknownUser(const std::string& user) {
   return Response::Error(404, "ResourceNotFound", fmt::format("User {} does not exist.", user));
 }
 Response UnknownAccount(const std::string& user, const std::string& account) {
-  return Response::Error(404, "ResourceNotFound", fmt::format("Account '{}' of user {} does not exist.", account, user));
+  return Response::Error(404, "ResourceNotFound",
+                         fmt::format("Account '{}' of user {} does not exist.", account, user));
 }
 Response Invalid(const InputError& e) { return Response::Error(400, e.code, e.message); }
 
 // Appends one history entry of `account` (whose balance the caller already
-// updated), stores the account, and indexes the entry under the txid.
-void Record(kv::Tx& tx, const std::string& user, const std::string& name, Account& account, json entry,
-            const bank::TxId& txid, int64_t now_ms, json* index) {
+// updated; `entry` has its type, amount and counterparty), stores the
+// account, and adds the entry to the transaction's index.
+void Record(kv::Tx& tx, const std::string& user, const std::string& name, Account& account,
+            HistoryEntry entry, const bank::TxId& txid, int64_t now_ms, std::vector<TxLeg>* index) {
   const uint64_t n = account.entries++;
-  entry["transaction_id"] = txid.ToString();
-  entry["timestamp_ms"] = now_ms;
-  entry["account_name"] = name;
-  entry["balance"] = account.balance;
-  tx.Put(kHistory, HistoryKey(user, name, n), entry.dump());
-  tx.Put(kAccounts, AccountKey(user, name), account.Dump());
-  index->push_back(json::array({user, name, n}));
+  entry.txid = txid;
+  entry.timestamp_ms = now_ms;
+  entry.account_name = name;
+  entry.balance = account.balance;
+  tx.Put(kHistory, HistoryKey(user, name, n), Encode(entry));
+  tx.Put(kAccounts, AccountKey(user, name), Encode(account));
+  index->push_back({user, name, n});
 }
 
 // Runs a money operation at most once per (caller, Idempotency-Key): a
@@ -138,9 +133,9 @@ void Record(kv::Tx& tx, const std::string& user, const std::string& name, Accoun
 // is stored in the operation's own transaction, so both commit or neither.
 Response Idempotent(const Request& request, kv::Tx& tx, const bank::TxId& txid,
                     const std::function<Response()>& execute) {
-  auto header = request.headers.find("idempotency-key");
-  if (header == request.headers.end()) return execute();
-  auto key = ParseIdempotencyKey(header->second);
+  const std::string* header = request.FindHeader("idempotency-key");
+  if (header == nullptr) return execute();
+  auto key = ParseIdempotencyKey(*header);
   if (!key.ok()) return Invalid(key.error);
   const std::string fingerprint =
       bank::DigestHex(bank::Sha256(request.method + " " + request.path + "\n" + request.body));
@@ -148,8 +143,9 @@ Response Idempotent(const Request& request, kv::Tx& tx, const bank::TxId& txid,
   if (auto stored = tx.Get(kIdempotency, store_key)) {
     json s = json::parse(*stored, nullptr, false);
     if (!s.is_object() || s.value("request", "") != fingerprint)
-      return Response::Error(400, "InvalidHeaderValue",
-                             fmt::format("Idempotency-Key '{}' was already used for a different request.", *key.value));
+      return Response::Error(
+          400, "InvalidHeaderValue",
+          fmt::format("Idempotency-Key '{}' was already used for a different request.", *key.value));
     Response r;
     r.status = s.value("status", 200u);
     r.body = s.value("body", "");
@@ -161,7 +157,10 @@ Response Idempotent(const Request& request, kv::Tx& tx, const bank::TxId& txid,
   Response r = execute();
   if (r.success()) {
     tx.Put(kIdempotency, store_key,
-           json{{"request", fingerprint}, {"status", r.status}, {"body", r.body}, {"transaction_id", txid.ToString()}}
+           json{{"request", fingerprint},
+                {"status", r.status},
+                {"body", r.body},
+                {"transaction_id", txid.ToString()}}
                .dump());
   }
   return r;
@@ -171,10 +170,10 @@ Response CreateAccount(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
   const std::string& user = r.param("user_id");
   const std::string& name = r.param("account_name");
   if (auto bad = CheckAccountName(name)) return Invalid(*bad);
-  if (!tx.Get(tables::kUserCerts, user)) return UnknownUser(user);
+  if (!tx.Contains(tables::kUserCerts, user)) return UnknownUser(user);
   const std::string key = AccountKey(user, name);
-  if (tx.Get(kAccounts, key)) return Response::NoContent();
-  tx.Put(kAccounts, key, Account{0, NowMs(), txid.ToString(), 0}.Dump());
+  if (tx.Contains(kAccounts, key)) return Response::NoContent();
+  tx.Put(kAccounts, key, Encode(Account{0, NowMs(), txid, 0}));
   return Response::NoContent();
 }
 
@@ -184,18 +183,19 @@ Response Deposit(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
     if (!value.ok()) return Invalid(value.error);
     const std::string& user = r.param("user_id");
     const std::string& name = r.param("account_name");
-    if (!tx.Get(tables::kUserCerts, user)) return UnknownUser(user);
+    if (!tx.Contains(tables::kUserCerts, user)) return UnknownUser(user);
     auto account = LoadAccount(tx, user, name);
     if (!account) return UnknownAccount(user, name);
     const uint64_t v = *value.value;
     if (account->balance > kMaxAmount - v)
-      return Response::Error(400, "InvalidInput",
-                             fmt::format("Depositing {} would overflow the balance of account '{}'.", v, name));
+      return Response::Error(
+          400, "InvalidInput",
+          fmt::format("Depositing {} would overflow the balance of account '{}'.", v, name));
     account->balance += v;
-    json index = json::array();
-    Record(tx, user, name, *account, {{"type", "deposit"}, {"counterparty", r.caller.id}, {"amount", v}}, txid,
-           NowMs(), &index);
-    tx.Put(kTxIndex, txid.ToString(), index.dump());
+    std::vector<TxLeg> index;
+    Record(tx, user, name, *account, {EntryType::kDeposit, v, 0, 0, {}, {}, r.caller.id, {}}, txid, NowMs(),
+           &index);
+    tx.Put(kTxIndex, txid.ToString(), Encode(index));
     return Response::NoContent();
   });
 }
@@ -209,30 +209,28 @@ Response Transfer(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
     const std::string& name = r.param("account_name");
     auto source = LoadAccount(tx, from, name);
     if (!source) return UnknownAccount(from, name);
-    if (!tx.Get(tables::kUserCerts, t.user_id_to)) return UnknownUser(t.user_id_to);
-    if (!LoadAccount(tx, t.user_id_to, t.account_name_to)) return UnknownAccount(t.user_id_to, t.account_name_to);
+    if (!tx.Contains(tables::kUserCerts, t.user_id_to)) return UnknownUser(t.user_id_to);
+    if (!LoadAccount(tx, t.user_id_to, t.account_name_to))
+      return UnknownAccount(t.user_id_to, t.account_name_to);
     if (source->balance < t.value) return Response::Error(400, "InsufficientFunds", "Balance is not enough");
 
     const int64_t now = NowMs();
-    json index = json::array();
+    std::vector<TxLeg> index;
+    index.reserve(2);
     source->balance -= t.value;
     Record(tx, from, name, *source,
-           {{"type", "transfer_out"},
-            {"counterparty", t.user_id_to},
-            {"counterparty_account", t.account_name_to},
-            {"amount", t.value}},
-           txid, now, &index);
+           {EntryType::kTransferOut, t.value, 0, 0, {}, {}, t.user_id_to, t.account_name_to}, txid, now,
+           &index);
     // Loaded after the debit: a transfer to the same account sees it.
     auto target = LoadAccount(tx, t.user_id_to, t.account_name_to);
     if (target->balance > kMaxAmount - t.value)
       return Response::Error(400, "InvalidInput",
-                             fmt::format("Transferring {} would overflow the balance of account '{}'.", t.value,
-                                         t.account_name_to));
+                             fmt::format("Transferring {} would overflow the balance of account '{}'.",
+                                         t.value, t.account_name_to));
     target->balance += t.value;
     Record(tx, t.user_id_to, t.account_name_to, *target,
-           {{"type", "transfer_in"}, {"counterparty", from}, {"counterparty_account", name}, {"amount", t.value}}, txid,
-           now, &index);
-    tx.Put(kTxIndex, txid.ToString(), index.dump());
+           {EntryType::kTransferIn, t.value, 0, 0, {}, {}, from, name}, txid, now, &index);
+    tx.Put(kTxIndex, txid.ToString(), Encode(index));
     // The application claim: its digest goes into the Merkle leaf, so a
     // receipt proves the transfer offline.
     tx.SetClaim(fmt::format("{} sent {} to {}", from, t.value, t.user_id_to));
@@ -258,8 +256,9 @@ Response ListAccounts(const Request& r, const kv::Store& store) {
   store.ForEach(
       kAccounts,
       [&](const std::string& key, const std::string& value) {
-        if (auto a = Account::Parse(value))
-          accounts.push_back(AccountJson(r.caller.id, Unescape(std::string_view(key).substr(prefix.size())), *a));
+        if (auto a = DecodeAccount(value))
+          accounts.push_back(
+              AccountJson(r.caller.id, Unescape(std::string_view(key).substr(prefix.size())), *a));
         return true;
       },
       prefix, RangeEnd(r.caller.id));
@@ -276,10 +275,9 @@ Response History(const Request& r, const kv::Store& store) {
   store.ForEach(
       kHistory,
       [&](const std::string&, const std::string& value) {
-        json e = json::parse(value, nullptr, false);
-        if (!e.is_object()) return true;
-        int64_t t = e.value("timestamp_ms", int64_t{0});
-        if (t >= range.value->from_ms && t < range.value->to_ms) entries.push_back(EntryJson(value));
+        auto e = DecodeHistoryEntry(value);
+        if (e && e->timestamp_ms >= range.value->from_ms && e->timestamp_ms < range.value->to_ms)
+          entries.push_back(EntryJson(*e));
         return true;
       },
       prefix + "/", RangeEnd(prefix));
@@ -292,15 +290,13 @@ Response OneTransaction(const Request& r, const kv::Store& store) {
   if (!txid)
     return Response::Error(400, "InvalidResourceName",
                            fmt::format("'{}' is not a transaction id (expected <view>.<seqno>).", text));
-  if (auto index = store.Get(kTxIndex, txid->ToString())) {
-    json legs = json::parse(*index, nullptr, false);
-    for (const auto& leg : legs.is_array() ? legs : json::array()) {
-      if (!leg.is_array() || leg.size() != 3 || leg[0] != r.caller.id || !leg[1].is_string() ||
-          !leg[2].is_number_unsigned())
-        continue;
-      auto stored = store.Get(kHistory, HistoryKey(r.caller.id, leg[1].get<std::string>(), leg[2].get<uint64_t>()));
-      if (stored) return Response::Json(EntryJson(*stored));
-    }
+  const std::string* index = store.Find(kTxIndex, txid->ToString());
+  auto legs = index == nullptr ? std::nullopt : DecodeTxLegs(*index);
+  for (const auto& leg : legs ? *legs : std::vector<TxLeg>{}) {
+    if (leg.user != r.caller.id) continue;
+    const std::string* stored = store.Find(kHistory, HistoryKey(r.caller.id, leg.account, leg.index));
+    if (auto entry = stored == nullptr ? std::nullopt : DecodeHistoryEntry(*stored))
+      return Response::Json(EntryJson(*entry));
   }
   return Response::Error(404, "ResourceNotFound",
                          fmt::format("Transaction {} did not touch any of your accounts.", txid->ToString()));
@@ -338,8 +334,9 @@ void RegisterBankingEndpoints(http::Router& router) {
       {{"summary", "Deposit money (Idempotency-Key header supported)"},
        {"requestBody", Body({{"value", kValue}}, {"value"})},
        {"responses", Errors({{"204", "Deposited"},
-                             {"400", "InvalidInput: bad JSON, value not a positive integer, or balance overflow; "
-                                     "InvalidHeaderValue: bad or reused Idempotency-Key"},
+                             {"400",
+                              "InvalidInput: bad JSON, value not a positive integer, or balance overflow; "
+                              "InvalidHeaderValue: bad or reused Idempotency-Key"},
                              {"404", "ResourceNotFound: unknown user or account"}})}});
   router.AddWrite(
       "POST", "/app/transfer/{account_name}", users, Transfer,
@@ -348,31 +345,39 @@ void RegisterBankingEndpoints(http::Router& router) {
                              {"user_id_to", {{"type", "string"}}},
                              {"account_name_to", {{"type", "string"}}}},
                             {"value", "user_id_to", "account_name_to"})},
-       {"responses", Errors({{"204", "Transferred"},
-                             {"400", "InvalidInput: bad JSON or value; InsufficientFunds: \"Balance is not enough\"; "
-                                     "InvalidHeaderValue: bad or reused Idempotency-Key"},
-                             {"404", "ResourceNotFound: unknown source account, target user or target account"}})}});
-  router.AddRead("GET", "/app/balance/{account_name}", users, Balance,
-                 {{"summary", "Balance of one of the caller's accounts"},
-                  {"responses", Errors({{"200", "{\"balance\": N}"}, {"404", "ResourceNotFound: unknown account"}})}});
-  router.AddRead("GET", "/app/account/{account_name}", users, AccountInfo,
-                 {{"summary", "One of the caller's accounts: balance, creation time and transaction"},
-                  {"responses", Errors({{"200", "{account_name, user_id, balance, created_at, created_transaction_id}"},
-                                        {"404", "ResourceNotFound: unknown account"}})}});
+       {"responses",
+        Errors({{"204", "Transferred"},
+                {"400",
+                 "InvalidInput: bad JSON or value; InsufficientFunds: \"Balance is not enough\"; "
+                 "InvalidHeaderValue: bad or reused Idempotency-Key"},
+                {"404", "ResourceNotFound: unknown source account, target user or target account"}})}});
+  router.AddRead(
+      "GET", "/app/balance/{account_name}", users, Balance,
+      {{"summary", "Balance of one of the caller's accounts"},
+       {"responses", Errors({{"200", "{\"balance\": N}"}, {"404", "ResourceNotFound: unknown account"}})}});
+  router.AddRead(
+      "GET", "/app/account/{account_name}", users, AccountInfo,
+      {{"summary", "One of the caller's accounts: balance, creation time and transaction"},
+       {"responses", Errors({{"200", "{account_name, user_id, balance, created_at, created_transaction_id}"},
+                             {"404", "ResourceNotFound: unknown account"}})}});
   router.AddRead("GET", "/app/accounts", users, ListAccounts,
-                 {{"summary", "All of the caller's accounts"}, {"responses", Errors({{"200", "{\"accounts\": [...]}"}})}});
-  router.AddRead("GET", "/app/transactions/{account_name}", users, History,
-                 {{"summary", "History of one of the caller's accounts (?from=YYYY-MM-DD&to=YYYY-MM-DD, inclusive, UTC)"},
-                  {"responses",
-                   Errors({{"200", "{\"transactions\": [{transaction_id, timestamp, type, counterparty, "
-                                   "counterparty_account, amount, balance}]}"},
-                           {"400", "InvalidQueryParameterValue: bad date"},
-                           {"404", "ResourceNotFound: unknown account"}})}});
-  router.AddRead("GET", "/app/transaction/{transaction_id}", users, OneTransaction,
-                 {{"summary", "One history entry of the caller's, by transaction id"},
-                  {"responses", Errors({{"200", "One history entry"},
-                                        {"400", "InvalidResourceName: not a transaction id"},
-                                        {"404", "ResourceNotFound: not a transaction of the caller's accounts"}})}});
+                 {{"summary", "All of the caller's accounts"},
+                  {"responses", Errors({{"200", "{\"accounts\": [...]}"}})}});
+  router.AddRead(
+      "GET", "/app/transactions/{account_name}", users, History,
+      {{"summary",
+        "History of one of the caller's accounts (?from=YYYY-MM-DD&to=YYYY-MM-DD, inclusive, UTC)"},
+       {"responses", Errors({{"200",
+                              "{\"transactions\": [{transaction_id, timestamp, type, counterparty, "
+                              "counterparty_account, amount, balance}]}"},
+                             {"400", "InvalidQueryParameterValue: bad date"},
+                             {"404", "ResourceNotFound: unknown account"}})}});
+  router.AddRead(
+      "GET", "/app/transaction/{transaction_id}", users, OneTransaction,
+      {{"summary", "One history entry of the caller's, by transaction id"},
+       {"responses", Errors({{"200", "One history entry"},
+                             {"400", "InvalidResourceName: not a transaction id"},
+                             {"404", "ResourceNotFound: not a transaction of the caller's accounts"}})}});
 }
 
 }  // namespace bankd::app

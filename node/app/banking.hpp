@@ -1,10 +1,11 @@
 // The banking application: CCF's banking-app sample endpoints plus account
 // info and history (see /work/shared/design.md, "The banking API").
 //
-// Tables (all replayed from the ledger):
-//   bank.accounts      "<user_id>/<account>"        -> {"balance","created_at","created_transaction_id","entries"}
-//   bank.history       "<user_id>/<account>/<index>" -> one history entry (index: 20 digits)
-//   bank.transactions  "<txid>"                      -> [["<user_id>","<account>",index], ...]
+// Tables (all replayed from the ledger; values in app/records.hpp's binary
+// encoding, except bank.idempotency's JSON):
+//   bank.accounts      "<user_id>/<account>"        -> Account (balance, creation, entries)
+//   bank.history       "<user_id>/<account>/<index>" -> HistoryEntry (index: 20 digits)
+//   bank.transactions  "<txid>"                      -> the TxLegs (user, account, index) it wrote
 //   bank.idempotency   "<caller_id>/<key>"           -> {"request","status","body","transaction_id"}
 // Account names are escaped in keys ('%' -> %25, '/' -> %2F) so that '/'
 // separates fields unambiguously.

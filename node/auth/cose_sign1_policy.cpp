@@ -26,9 +26,9 @@ class CoseSign1Policy final : public AuthPolicy {
   }
 
   bank::Result<Caller> Authenticate(const http::Request& request, const StateReader& state) const override {
-    auto content_type = request.headers.find("content-type");
-    if (content_type == request.headers.end()) return bank::Status::Auth("Missing Content-Type header");
-    if (content_type->second != "application/cose")
+    const std::string* content_type = request.FindHeader("content-type");
+    if (content_type == nullptr) return bank::Status::Auth("Missing Content-Type header");
+    if (*content_type != "application/cose")
       return bank::Status::Auth("Content type is not set to application/cose");
 
     auto sign1 = bank::cose::ParseSign1(bank::AsBytes(request.body), kEnvelopeLimits);

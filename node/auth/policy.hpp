@@ -31,6 +31,7 @@ class StateReader {
  public:
   virtual ~StateReader() = default;
   virtual std::optional<std::string> Get(std::string_view table, std::string_view key) const = 0;
+  virtual bool Contains(std::string_view table, std::string_view key) const = 0;  // Get without the copy
 };
 
 class StoreReader final : public StateReader {
@@ -38,6 +39,9 @@ class StoreReader final : public StateReader {
   explicit StoreReader(const kv::Store& store) : store_(store) {}
   std::optional<std::string> Get(std::string_view table, std::string_view key) const override {
     return store_.Get(table, key);
+  }
+  bool Contains(std::string_view table, std::string_view key) const override {
+    return store_.Find(table, key) != nullptr;
   }
 
  private:
@@ -49,6 +53,9 @@ class TxReader final : public StateReader {
   explicit TxReader(const kv::Tx& tx) : tx_(tx) {}
   std::optional<std::string> Get(std::string_view table, std::string_view key) const override {
     return tx_.Get(table, key);
+  }
+  bool Contains(std::string_view table, std::string_view key) const override {
+    return tx_.Contains(table, key);
   }
 
  private:

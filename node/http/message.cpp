@@ -9,14 +9,31 @@ namespace {
 const std::string kEmpty;
 }
 
-const std::string& Request::header(const std::string& lowercase_name) const {
-  auto it = headers.find(lowercase_name);
-  return it == headers.end() ? kEmpty : it->second;
+const std::string* Request::FindHeader(std::string_view lowercase_name) const {
+  for (const auto& [name, value] : headers)
+    if (name == lowercase_name) return &value;
+  return nullptr;
 }
 
-const std::string& Request::param(const std::string& name) const {
-  auto it = path_params.find(name);
-  return it == path_params.end() ? kEmpty : it->second;
+const std::string& Request::header(std::string_view lowercase_name) const {
+  const std::string* value = FindHeader(lowercase_name);
+  return value == nullptr ? kEmpty : *value;
+}
+
+void Request::AddHeader(std::string lowercase_name, std::string_view value) {
+  for (auto& [name, existing] : headers) {
+    if (name == lowercase_name) {
+      existing.append(", ").append(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(lowercase_name), std::string(value));
+}
+
+const std::string& Request::param(std::string_view name) const {
+  for (const auto& [n, value] : path_params)
+    if (n == name) return value;
+  return kEmpty;
 }
 
 const std::string* Request::query_param(const std::string& name) const {

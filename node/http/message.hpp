@@ -4,12 +4,11 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/caller.hpp"
 #include "bank/certificate.hpp"
@@ -30,16 +29,19 @@ struct Request {
   // Percent-decoded query parameters (a repeated name keeps the last value).
   std::map<std::string, std::string> query;
   // Percent-decoded values of the pattern's {name} segments (set by Router).
-  std::map<std::string, std::string> path_params;
-  // Lower-case names; repeated headers are joined with ", ".
-  std::map<std::string, std::string> headers;
+  // A handful per request: a vector is cheaper than a map to build and scan.
+  std::vector<std::pair<std::string, std::string>> path_params;
+  // Lower-case names, in arrival order; repeated headers are joined with ", ".
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::shared_ptr<const ClientCertificate> client_cert;  // null: none sent
-  auth::Caller caller;  // set by Router once a policy accepted the request
+  auth::Caller caller;                                   // set by Router once a policy accepted the request
 
   // "" when absent.
-  const std::string& header(const std::string& lowercase_name) const;
-  const std::string& param(const std::string& name) const;        // path param
+  const std::string& header(std::string_view lowercase_name) const;
+  const std::string* FindHeader(std::string_view lowercase_name) const;  // null when absent
+  void AddHeader(std::string lowercase_name, std::string_view value);
+  const std::string& param(std::string_view name) const;          // path param
   const std::string* query_param(const std::string& name) const;  // null when absent
 };
 

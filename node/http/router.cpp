@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "http/url.hpp"
@@ -24,10 +26,6 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return parts;
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // Runs a handler, turning an escaped exception into CCF's 500.
 template <typename Fn>
 Response Guarded(Fn&& fn) {
@@ -42,7 +40,8 @@ Response Guarded(Fn&& fn) {
 
 // Tries the endpoint's policies in order. Sets request.caller and returns
 // nullopt on success; otherwise the 401.
-std::optional<Response> Authenticate(const Endpoint& endpoint, Request& request, const auth::StateReader& state) {
+std::optional<Response> Authenticate(const Endpoint& endpoint, Request& request,
+                                     const auth::StateReader& state) {
   if (endpoint.policies.empty()) {
     request.caller = auth::Caller{};
     return std::nullopt;
@@ -81,6 +80,7 @@ void Router::Add(Endpoint endpoint) {
     }
     route.segments.push_back(std::move(seg));
   }
+  if (route.segments.size() > kMaxSegments) std::abort();  // a programming error: raise kMaxSegments
   for (auto& existing : routes_) {
     if (existing.endpoint.method == endpoint.method && existing.endpoint.pattern == endpoint.pattern) {
       route.endpoint = std::move(endpoint);
@@ -94,62 +94,75 @@ void Router::Add(Endpoint endpoint) {
 
 void Router::AddRead(std::string method, std::string pattern, auth::Policies policies, ReadHandler handler,
                      nlohmann::json openapi) {
-  Endpoint e{std::move(method), std::move(pattern), Mode::kRead, std::move(policies), std::move(handler), {}, {},
-             std::move(openapi)};
+  Endpoint e{
+      std::move(method), std::move(pattern), Mode::kRead, std::move(policies), std::move(handler), {}, {},
+      std::move(openapi)};
   Add(std::move(e));
 }
 
 void Router::AddWrite(std::string method, std::string pattern, auth::Policies policies, WriteHandler handler,
                       nlohmann::json openapi) {
-  Endpoint e{std::move(method), std::move(pattern), Mode::kWrite, std::move(policies), {}, std::move(handler), {},
-             std::move(openapi)};
+  Endpoint e{
+      std::move(method), std::move(pattern), Mode::kWrite, std::move(policies), {}, std::move(handler), {},
+      std::move(openapi)};
   Add(std::move(e));
 }
 
-void Router::AddDirect(std::string method, std::string pattern, auth::Policies policies, DirectHandler handler,
-                       nlohmann::json openapi) {
-  Endpoint e{std::move(method), std::move(pattern), Mode::kDirect, std::move(policies), {}, {}, std::move(handler),
-             std::move(openapi)};
+void Router::AddDirect(std::string method, std::string pattern, auth::Policies policies,
+                       DirectHandler handler, nlohmann::json openapi) {
+  Endpoint e{std::move(method),  std::move(pattern), Mode::kDirect, std::move(policies), {}, {},
+             std::move(handler), std::move(openapi)};
   Add(std::move(e));
 }
 
-const Router::Route* Router::Match(const Request& request, std::vector<std::string>* allowed,
-                                   std::map<std::string, std::string>* params) const {
-  const auto parts = SplitPath(request.path);
+const Router::Route* Router::Match(const Request& request, std::vector<const std::string*>* allowed,
+                                   std::vector<std::pair<std::string, std::string>>* params) const {
+  // No route has more segments than kMaxSegments (Add checks), so a longer
+  // path matches nothing; splitting into a fixed array saves an allocation.
+  std::array<std::string_view, kMaxSegments> parts;
+  size_t count = 0;
+  std::string_view path = request.path;
+  size_t start = path.empty() || path[0] != '/' ? 0 : 1;
+  while (start <= path.size()) {
+    if (count == kMaxSegments) return nullptr;
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    parts[count++] = path.substr(start, slash - start);
+    start = slash + 1;
+  }
   const Route* best = nullptr;
   for (const auto& route : routes_) {
-    if (route.segments.size() != parts.size()) continue;
-    std::map<std::string, std::string> found;
+    if (route.segments.size() != count) continue;
     bool match = true;
-    for (size_t i = 0; i < parts.size() && match; ++i) {
+    for (size_t i = 0; i < count && match; ++i) {
       const Segment& seg = route.segments[i];
       std::string_view part = parts[i];
-      if (!seg.is_param) {
+      if (!seg.is_param)
         match = part == seg.literal;
-        continue;
-      }
-      if (part.size() <= seg.literal.size() + seg.suffix.size() || part.substr(0, seg.literal.size()) != seg.literal ||
-          !EndsWith(part, seg.suffix)) {
-        match = false;
-        continue;
-      }
-      found[seg.param] =
-          PercentDecode(part.substr(seg.literal.size(), part.size() - seg.literal.size() - seg.suffix.size()));
+      else
+        match = part.size() > seg.literal.size() + seg.suffix.size() && part.starts_with(seg.literal) &&
+                part.ends_with(seg.suffix);
     }
     if (!match) continue;
-    allowed->push_back(route.endpoint.method);
+    allowed->push_back(&route.endpoint.method);
     if (route.endpoint.method != request.method) continue;
-    if (best == nullptr || route.literal_chars > best->literal_chars) {
-      best = &route;
-      *params = std::move(found);
-    }
+    if (best == nullptr || route.literal_chars > best->literal_chars) best = &route;
+  }
+  if (best == nullptr) return nullptr;
+  for (size_t i = 0; i < count; ++i) {
+    const Segment& seg = best->segments[i];
+    if (!seg.is_param) continue;
+    std::string_view part = parts[i];
+    params->emplace_back(
+        seg.param,
+        PercentDecode(part.substr(seg.literal.size(), part.size() - seg.literal.size() - seg.suffix.size())));
   }
   return best;
 }
 
 Response Router::Handle(Request& request) const {
-  std::vector<std::string> allowed;
-  std::map<std::string, std::string> params;
+  std::vector<const std::string*> allowed;
+  std::vector<std::pair<std::string, std::string>> params;
   const Route* route = Match(request, &allowed, &params);
   if (route == nullptr) {
     if (allowed.empty()) {
@@ -157,9 +170,11 @@ Response Router::Handle(Request& request) const {
       r.SetHeader(kTxIdHeader, engine_.LastWritten().ToString());
       return r;
     }
-    std::sort(allowed.begin(), allowed.end());
-    allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
-    std::string list = fmt::format("{}", fmt::join(allowed, ", "));
+    std::vector<std::string> methods;
+    for (const std::string* m : allowed) methods.push_back(*m);
+    std::sort(methods.begin(), methods.end());
+    methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+    std::string list = fmt::format("{}", fmt::join(methods, ", "));
     Response r = Response::Error(405, "UnsupportedHttpVerb",
                                  fmt::format("Allowed methods for '{}' are: {}.", request.path, list));
     r.SetHeader("allow", list);
@@ -235,7 +250,8 @@ nlohmann::json Router::OpenApi(std::string_view prefix) const {
     nlohmann::json parameters = op.value("parameters", nlohmann::json::array());
     for (const auto& seg : route.segments) {
       if (!seg.is_param) continue;
-      parameters.push_back({{"name", seg.param}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
+      parameters.push_back(
+          {{"name", seg.param}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
     }
     if (!parameters.empty()) op["parameters"] = parameters;
     nlohmann::json policies = nlohmann::json::array();

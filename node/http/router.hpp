@@ -32,11 +32,10 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/policy.hpp"
 #include "bank/txid.hpp"
@@ -97,15 +96,18 @@ class Router {
     bool is_param = false;
     std::string literal;  // whole segment, or the text before {param}
     std::string param;
-    std::string suffix;   // text after {param}
+    std::string suffix;  // text after {param}
   };
   struct Route {
     Endpoint endpoint;
     std::vector<Segment> segments;
     size_t literal_chars = 0;
   };
-  const Route* Match(const Request& request, std::vector<std::string>* allowed,
-                     std::map<std::string, std::string>* params) const;
+  static constexpr size_t kMaxSegments = 16;
+  // The best route for the request's method, or null; `allowed` collects
+  // the methods of every route whose pattern matches the path.
+  const Route* Match(const Request& request, std::vector<const std::string*>* allowed,
+                     std::vector<std::pair<std::string, std::string>>* params) const;
   Response Execute(const Endpoint& endpoint, Request& request) const;
 
   ledger::Engine& engine_;

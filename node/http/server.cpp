@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bank/hash.hpp"
+#include "http/h2_connection.hpp"
 #include "http/url.hpp"
 
 namespace bankd::http {
@@ -35,6 +36,28 @@ using tcp = boost::asio::ip::tcp;
 namespace {
 
 constexpr std::chrono::seconds kHandshakeTimeout{10};
+constexpr size_t kReadChunk = 64 << 10;
+constexpr size_t kMaxBatchBytes = 1 << 20;  // write what is answered once it is this big
+
+// Appends `response` in HTTP/1.1 wire form. `head`: the headers of the
+// response only (with the body's length). RFC 9110: a 204 has no
+// Content-Length.
+void AppendResponse(const Response& response, bool keep_alive, bool head, std::string* out,
+                    unsigned version = 11) {
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  out->append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
+  out->append(reason.data(), reason.size()).append("\r\n");
+  for (const auto& [name, value] : response.headers)
+    out->append(name).append(": ").append(value).append("\r\n");
+  if (response.status != 204 && response.status != 304 && response.status >= 200)
+    out->append("content-length: ").append(std::to_string(response.body.size())).append("\r\n");
+  if (!keep_alive)
+    out->append("connection: close\r\n");
+  else if (version < 11)
+    out->append("connection: keep-alive\r\n");
+  out->append("\r\n");
+  if (!head) out->append(response.body);
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -87,7 +110,8 @@ struct ServerState {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, ServerState& server) : stream_(std::move(socket), server.tls), server_(server) {}
+  Session(tcp::socket socket, ServerState& server)
+      : stream_(std::move(socket), server.tls), server_(server) {}
 
   ~Session() {
     if (registered_) server_.SessionEnded(self_it_);
@@ -120,79 +144,124 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHandshake(beast::error_code ec) {
     if (ec) return;
     client_cert_ = PeerCertificate(stream_.native_handle());
-    Read();
+    const unsigned char* protocol = nullptr;
+    unsigned length = 0;
+    SSL_get0_alpn_selected(stream_.native_handle(), &protocol, &length);
+    if (std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2")
+      h2_ = std::make_unique<H2Connection>(server_.handler, client_cert_, server_.options.max_body_size,
+                                           server_.options.max_header_size);
+    Process();
   }
 
   void Read() {
+    if (server_.stopping && h2_ && !goaway_sent_) {
+      goaway_sent_ = true;
+      h2_->Shutdown();
+      return Process();
+    }
     if (server_.stopping) return Close();
     busy_ = false;
-    parser_.emplace();
-    parser_->body_limit(server_.options.max_body_size);
-    parser_->header_limit(server_.options.max_header_size);
     beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnRead(ec, n); });
   }
 
-  void OnRead(beast::error_code ec) {
+  void OnRead(beast::error_code ec, size_t n) {
     busy_ = true;
-    if (ec == bhttp::error::end_of_stream) return Close();
-    if (ec == bhttp::error::body_limit) {
-      return Send(Response::Error(413, "RequestBodyTooLarge",
-                                  "Request body exceeds the maximum of " +
-                                      std::to_string(server_.options.max_body_size) + " bytes"),
-                  false);
-    }
-    if (ec == bhttp::error::header_limit) {
-      return Send(Response::Error(431, "RequestHeaderTooLarge",
-                                  "Request header exceeds the maximum of " +
-                                      std::to_string(server_.options.max_header_size) + " bytes"),
-                  false);
-    }
-    if (ec && ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category()) {
-      return Send(Response::Text(400, "Unable to parse data as a HTTP request. Error message is: " + ec.message()),
-                  false);
-    }
-    if (ec) return;  // network error, timeout or cancellation: just drop
+    if (ec) return Close();  // end of stream, network error, timeout or cancellation
+    buffer_.commit(n);
+    Process();
+  }
 
-    auto& req = parser_->get();
+  // Answers every complete request in the buffer (a pipelining client sends
+  // many at once), in order, then writes all the answers with one write:
+  // one TLS record and one syscall for the batch instead of one per request.
+  void Process() {
+    if (h2_) return ProcessH2();
+    out_.clear();
+    bool close = false;
+    while (!close && out_.size() < kMaxBatchBytes) {
+      if (!parser_) {
+        parser_.emplace();
+        parser_->eager(true);
+        parser_->body_limit(server_.options.max_body_size);
+        parser_->header_limit(server_.options.max_header_size);
+      }
+      beast::error_code ec;
+      if (buffer_.size() == 0) break;
+      buffer_.consume(parser_->put(buffer_.data(), ec));
+      if (ec == bhttp::error::need_more) break;
+      if (ec) {
+        AppendResponse(ParseFailure(ec), false, false, &out_);
+        close = true;
+        break;
+      }
+      if (!parser_->is_done()) continue;
+      auto message = parser_->release();
+      parser_.reset();
+      close = !Answer(message);
+    }
+    WriteOut(close);
+  }
+
+  // Sends out_ (or reads on when there is nothing to send), then closes or
+  // goes on answering what is buffered.
+  void WriteOut(bool close) {
+    if (out_.empty()) return close ? Close() : Read();
+    beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
+    net::async_write(stream_, net::buffer(out_),
+                     [self = shared_from_this(), close](beast::error_code ec, size_t) {
+                       if (ec) return;
+                       if (close) return self->Close();
+                       self->Process();
+                     });
+  }
+
+  // HTTP/2: nghttp2 takes all bytes read, answers the streams they
+  // complete, and says what to send.
+  void ProcessH2() {
+    out_.clear();
+    bool ok = true;
+    if (buffer_.size() > 0) {
+      ok = h2_->Receive(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      buffer_.consume(buffer_.size());
+    }
+    h2_->TakeOutput(&out_);
+    WriteOut(!ok || h2_->Finished());
+  }
+
+  Response ParseFailure(const beast::error_code& ec) const {
+    if (ec == bhttp::error::body_limit)
+      return Response::Error(
+          413, "RequestBodyTooLarge",
+          "Request body exceeds the maximum of " + std::to_string(server_.options.max_body_size) + " bytes");
+    if (ec == bhttp::error::header_limit)
+      return Response::Error(431, "RequestHeaderTooLarge",
+                             "Request header exceeds the maximum of " +
+                                 std::to_string(server_.options.max_header_size) + " bytes");
+    return Response::Text(400, "Unable to parse data as a HTTP request. Error message is: " + ec.message());
+  }
+
+  // Runs one request and appends its response; false when the connection
+  // must close after it.
+  bool Answer(bhttp::request<bhttp::string_body>& req) {
     Request request;
     request.method = std::string(req.method_string());
-    SplitTarget(std::string_view(req.target().data(), req.target().size()), &request.path, &request.query_string);
-    request.query = ParseQuery(request.query_string);
+    SplitTarget(std::string_view(req.target().data(), req.target().size()), &request.path,
+                &request.query_string);
+    if (!request.query_string.empty()) request.query = ParseQuery(request.query_string);
+    request.headers.reserve(8);
     for (const auto& field : req) {
       std::string name = Lower(std::string_view(field.name_string().data(), field.name_string().size()));
-      auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
-      if (!inserted) it->second += ", " + std::string(field.value());
+      request.AddHeader(std::move(name), std::string_view(field.value().data(), field.value().size()));
     }
     request.body = std::move(req.body());
     request.client_cert = client_cert_;
-    const bool keep_alive = req.keep_alive();
+    const bool keep_alive = req.keep_alive() && !server_.stopping;
     const bool head = req.method() == bhttp::verb::head;
-    Send(server_.handler(request), keep_alive, head);
-  }
-
-  // `head`: answer a HEAD request, i.e. the headers of the response only.
-  void Send(Response response, bool keep_alive, bool head = false) {
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    res->version(11);
-    res->result(response.status);
-    for (auto& [name, value] : response.headers) res->set(name, value);
-    const size_t length = response.body.size();
-    if (!head) res->body() = std::move(response.body);
-    res->keep_alive(keep_alive && !server_.stopping);
-    res->prepare_payload();
-    if (head) res->content_length(length);
-    // RFC 9110: no Content-Length on a 204 (Beast adds "0").
-    if (response.status == 204) res->erase(bhttp::field::content_length);
-    beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      if (ec) return;
-      if (res->keep_alive())
-        self->Read();
-      else
-        self->Close();
-    });
+    AppendResponse(server_.handler(request), keep_alive, head, &out_, req.version());
+    return keep_alive;
   }
 
   void Close() {
@@ -205,6 +274,9 @@ class Session : public std::enable_shared_from_this<Session> {
   ServerState& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string out_;                   // responses of the current batch
+  std::unique_ptr<H2Connection> h2_;  // set when ALPN chose h2
+  bool goaway_sent_ = false;
   std::shared_ptr<const ClientCertificate> client_cert_;
   bool busy_ = true;  // only touched on the session's strand
   bool registered_ = false;
@@ -221,6 +293,20 @@ bank::Status ServerState::Setup() {
   // Request a client certificate but accept any: who the caller is gets
   // decided per request by the endpoint's auth policies.
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+  // ALPN: h2 when the client offers it, else HTTP/1.1 (also when the client
+  // offers no ALPN or nothing we speak, as CCF's TLS server does: no ALPN
+  // answer rather than a failed handshake).
+  SSL_CTX_set_alpn_select_cb(
+      ctx,
+      [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
+         void*) {
+        static const unsigned char kProtocols[] = "\x02h2\x08http/1.1";
+        if (SSL_select_next_proto(const_cast<unsigned char**>(out), outlen, kProtocols,
+                                  sizeof(kProtocols) - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+          return SSL_TLSEXT_ERR_NOACK;
+        return SSL_TLSEXT_ERR_OK;
+      },
+      nullptr);
   static const unsigned char kSessionContext[] = "bankd";
   SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1);
 
@@ -233,8 +319,8 @@ bank::Status ServerState::Setup() {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return bank::Status::Exists("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
-                                ec.message());
+    return bank::Status::Exists("cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                                ": " + ec.message());
   }
   return bank::Status::OK();
 }

@@ -3,9 +3,11 @@
 //  - One TLS context for the process, built once from the node certificate.
 //    Client certificates are requested but never chain-validated: identity
 //    is decided per request by the auth policies, as CCF does.
-//  - Keep-alive connections; each connection reads one request at a time
-//    and answers it before reading the next (HTTP/1.1 without pipelining
-//    surprises). Handlers run on the worker threads.
+//  - Keep-alive connections with HTTP/1.1 pipelining: the requests of a
+//    connection are answered in the order they arrived, one at a time; all
+//    complete requests read so far are answered before the responses go out
+//    in one write. Handlers run on the worker threads (a connection's on one
+//    at a time).
 //  - Bounded requests: a body above max_body_size gets CCF's 413
 //    RequestBodyTooLarge, a header block above max_header_size 431
 //    RequestHeaderTooLarge, unparseable input a 400; the connection closes.

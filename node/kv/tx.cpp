@@ -11,6 +11,15 @@ std::optional<std::string> Tx::Get(std::string_view table, std::string_view key)
   return base_.Get(table, key);
 }
 
+bool Tx::Contains(std::string_view table, std::string_view key) const {
+  auto t = writes_.find(table);
+  if (t != writes_.end()) {
+    auto it = t->second.find(key);
+    if (it != t->second.end()) return it->second.has_value();
+  }
+  return base_.Find(table, key) != nullptr;
+}
+
 void Tx::ForEach(std::string_view table, const Visitor& visit, std::string_view from,
                  std::string_view to) const {
   auto t = writes_.find(table);

@@ -1,9 +1,8 @@
 // The transactional store: committed state (Store) and one transaction's
 // view of it (Tx), which buffers writes until the engine commits them.
 //
-// Tables and keys are strings; values are opaque strings (JSON for most
-// tables). Iteration is in key order. A Store is not synchronised: the
-// ledger::Engine owns the one Store and serialises access to it.
+// Tables and keys are strings; values are opaque bytes. Iteration is in key order. A Store is not
+// synchronised: the ledger::Engine owns the one Store and serialises access to it.
 #pragma once
 
 #include <functional>
@@ -11,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "bank/ledger_format.hpp"
@@ -23,7 +23,18 @@ using Visitor = std::function<bool(const std::string& key, const std::string& va
 
 class Store {
  public:
+  Store() = default;
+  // The ordered index points into the rows: moving keeps it valid, a copy
+  // would not.
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  Store(Store&&) = default;
+  Store& operator=(Store&&) = default;
+
   std::optional<std::string> Get(std::string_view table, std::string_view key) const;
+  // The stored value without a copy; null when absent. Valid until the
+  // next Apply or Clear.
+  const std::string* Find(std::string_view table, std::string_view key) const;
   // Keys in [from, to) in order; empty `to` means to the end.
   void ForEach(std::string_view table, const Visitor& visit, std::string_view from = {},
                std::string_view to = {}) const;
@@ -33,8 +44,21 @@ class Store {
   void Clear();
 
  private:
-  using Table = std::map<std::string, std::string, std::less<>>;
-  // Few tables, many keys: ordered maps allow lookups by string_view.
+  // Point reads and updates (most of what a transaction does) go through a
+  // hash map, so a transfer touches exactly its rows instead of comparing
+  // long keys down a tree; the ordered index (views of the map's keys,
+  // stable in its nodes) serves range scans and costs work only when a key
+  // is added or removed.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Rows = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
+  struct Table {
+    Rows rows;
+    std::map<std::string_view, Rows::value_type*, std::less<>> order;
+  };
+  const Table* FindTable(std::string_view table) const;
   std::map<std::string, Table, std::less<>> tables_;
 };
 
@@ -44,6 +68,7 @@ class Tx {
 
   // Reads see this transaction's own writes first.
   std::optional<std::string> Get(std::string_view table, std::string_view key) const;
+  bool Contains(std::string_view table, std::string_view key) const;  // Get without the copy
   void ForEach(std::string_view table, const Visitor& visit, std::string_view from = {},
                std::string_view to = {}) const;
   void Put(std::string_view table, std::string_view key, std::string value);
