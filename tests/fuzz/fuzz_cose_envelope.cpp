@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bankd::http::Request request;
   request.method = "POST";
   request.path = "/gov/members/proposals:create";
-  request.headers["content-type"] = "application/cose";
+  request.AddHeader("content-type", "application/cose");
   request.body.assign(reinterpret_cast<const char*>(data), size);
   bankd::auth::StoreReader reader(service.store);
   for (const auto& policy : policies) {
