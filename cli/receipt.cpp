@@ -1,6 +1,8 @@
-// Receipt commands: `receipt get` fetches a transaction's receipt (JSON or
-// COSE), `receipt verify` checks receipts offline against the service
-// certificate, many at once (see node/receipts/RECEIPTS.md).
+// Receipt commands: `receipt get` / `receipt fetch` fetch a transaction's
+// receipt (JSON or COSE; fetch waits through 202 + Retry-After), `receipt
+// verify` checks receipts of every form offline against trust anchors,
+// many at once (see node/receipts/RECEIPTS.md).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,8 +12,7 @@
 #include <memory>
 #include <thread>
 
-#include <fmt/format.h>
-
+#include "bank/application_claims.hpp"
 #include "bank/receipt_verify.hpp"
 #include "cli.hpp"
 #include "trust_anchor.hpp"
@@ -33,9 +34,14 @@ struct GetArgs {
 
 struct VerifyArgs {
   std::vector<std::string> paths;
-  std::string service_cert;
+  std::vector<std::string> service_certs;  // files, bundles, directories
+  std::vector<std::string> jwks;
+  std::vector<std::string> service_params;
   std::string claim;
   bool has_claim = false;
+  std::string application_claims;  // FILE
+  std::string claims_digest;       // HEX
+  bool integrity_only = false;
 };
 
 // Seconds from a retry-after header, within [0.05, 3] s; 1 s when absent.
@@ -50,7 +56,8 @@ std::chrono::milliseconds RetryAfter(const bank::Response& r) {
 
 Status Get(Context& ctx, const GetArgs& a) {
   auto txid = bank::TxId::Parse(a.txid);
-  if (!txid) return Status::Usage("'" + a.txid + "' is not a transaction id (expected VIEW.SEQNO, e.g. 2.18)");
+  if (!txid)
+    return Status::Usage("'" + a.txid + "' is not a transaction id (expected VIEW.SEQNO, e.g. 2.18)");
   if (a.cose && a.out.empty() && !ctx.json() && ::isatty(STDOUT_FILENO) == 1)
     return Status::Usage("a COSE receipt is binary: pass --out FILE (or redirect stdout)");
   BANK_ASSIGN_OR_RETURN(bank::HttpClient * http, ctx.Client());
@@ -59,12 +66,21 @@ Status Get(Context& ctx, const GetArgs& a) {
 
   const auto deadline =
       Clock::now() + std::chrono::milliseconds(static_cast<long long>(ctx.settings.timeout_seconds * 1000));
+  // Not ready yet: 202 (CCF), or 200 with an envelope whose state is not
+  // "Ready" (Azure Confidential Ledger's "Loading").
+  auto pending = [&](const bank::Response& r) {
+    if (r.status == 202) return true;
+    if (r.status != 200 || a.cose) return false;
+    auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    return j.is_object() && j.contains("state") && j["state"] != "Ready" && !j.contains("receipt");
+  };
   BANK_ASSIGN_OR_RETURN(bank::Response response, http->Get(path));
-  for (int polls = 0; response.status == 202; ++polls) {
+  for (int polls = 0; pending(response); ++polls) {
     if (!a.wait)
-      return Status::NotFound(fmt::format("the receipt of {} is not available yet: no signature covers it "
-                                          "(retry, or pass --wait)",
-                                          txid->ToString()));
+      return Status::NotFound(
+          fmt::format("the receipt of {} is not available yet: no signature covers it "
+                      "(retry, or pass --wait)",
+                      txid->ToString()));
     if (Clock::now() >= deadline)
       return Status::Network(fmt::format("the receipt of {} is still not available after {:g} s (--timeout)",
                                          txid->ToString(), ctx.settings.timeout_seconds));
@@ -76,11 +92,8 @@ Status Get(Context& ctx, const GetArgs& a) {
 
   // Check the form before handing it on: a receipt that does not parse is
   // the service's fault, and better said now than at verification.
-  if (a.cose) {
-    BANK_RETURN_IF_ERROR(bank::ParseCoseReceipt(bank::AsBytes(response.body)).status().WithContext("the service sent"));
-  } else {
-    BANK_RETURN_IF_ERROR(bank::ParseReceipt(response.body).status().WithContext("the service sent"));
-  }
+  BANK_RETURN_IF_ERROR(
+      bank::ParseAnyReceipt(bank::AsBytes(response.body)).status().WithContext("the service sent"));
   std::string content = response.body;
   if (!a.cose) content = nlohmann::json::parse(response.body).dump(2) + "\n";
 
@@ -128,28 +141,71 @@ Result<std::vector<std::string>> ReceiptFiles(const std::vector<std::string>& pa
   return files;
 }
 
-std::string CheckLines(const bank::ReceiptReport& rep) {
-  std::string out;
-  for (const auto& c : rep.checks) out += fmt::format("  {:<4} {:<16} {}\n", c.passed ? "ok" : "FAIL", c.name, c.detail);
-  return out;
+void CheckLines(const bank::ReceiptReport& rep, const std::string& indent, bool integrity_only,
+                std::string& out) {
+  const char* suffix = integrity_only ? "  [not anchored]" : "";
+  for (const auto& c : rep.checks)
+    out +=
+        fmt::format("{}{:<7} {:<18} {}{}\n", indent, bank::OutcomeName(c.outcome), c.name, c.detail, suffix);
+  for (const auto& sub : rep.receipts) {
+    out += fmt::format("{}{}: {}{}\n", indent, sub.source, sub.form, sub.skipped ? " (skipped)" : "");
+    CheckLines(sub, indent + "  ", integrity_only, out);
+  }
 }
 
-std::string Headline(const bank::ReceiptReport& rep) {
+std::string Headline(const bank::ReceiptReport& rep, bool integrity_only) {
   std::string what = rep.txid ? "transaction " + rep.txid->ToString() : "signature transaction";
   if (rep.claim) what += ", claim \"" + *rep.claim + "\"";
-  if (rep.verified()) return fmt::format("{}: verified ({} receipt of {})", rep.source, rep.format, what);
+  if (rep.verified())
+    return fmt::format("{}: verified ({} of {}; anchor {})", rep.source, rep.form, what, rep.anchor);
+  if (integrity_only && rep.intact())
+    return fmt::format(
+        "{}: intact, NOT ANCHORED (--check-integrity-only: {} of {}; no trust anchor checked it)", rep.source,
+        rep.form, what);
   const bank::Check* f = rep.FirstFailure();
-  return fmt::format("{}: DOES NOT VERIFY ({} receipt of {}): {}: {}", rep.source, rep.format, what, f->name,
+  if (f == nullptr)
+    return fmt::format("{}: DOES NOT VERIFY ({} of {}): nothing this verifier can check", rep.source,
+                       rep.form, what);
+  return fmt::format("{}: DOES NOT VERIFY ({} of {}): {}: {}", rep.source, rep.form, what, f->name,
                      f->detail);
 }
 
-Status Verify(Context& ctx, const VerifyArgs& a) {
-  BANK_ASSIGN_OR_RETURN(auto service, TrustedServiceCertificate(ctx, a.service_cert));
-  if (!service)
-    return Status::Usage("verifying needs the service certificate: pass --service-cert FILE (or --cacert, or "
-                         "--workspace with service_cert.pem)");
-  BANK_ASSIGN_OR_RETURN(auto files, ReceiptFiles(a.paths));
-  std::optional<std::string> claim;
+// The trust anchors: every --service-cert / --jwks / --service-params, else
+// --cacert or the workspace's service certificate; none with
+// --check-integrity-only.
+Result<bank::TrustAnchors> Anchors(Context& ctx, const VerifyArgs& a) {
+  bank::TrustAnchors anchors;
+  const bool explicit_anchor = !a.service_certs.empty() || !a.jwks.empty() || !a.service_params.empty();
+  if (a.integrity_only) {
+    if (explicit_anchor)
+      return Status::Usage(
+          "--check-integrity-only verifies without a trust anchor: drop --service-cert, --jwks "
+          "and --service-params (or drop --check-integrity-only)");
+    return anchors;
+  }
+  for (const auto& p : a.service_certs) BANK_RETURN_IF_ERROR(anchors.AddPath(p));
+  for (const auto& p : a.jwks) {
+    BANK_ASSIGN_OR_RETURN(std::string text, bank::ReadFile(p));
+    BANK_RETURN_IF_ERROR(anchors.AddJwks(text, p));
+  }
+  for (const auto& p : a.service_params) {
+    BANK_ASSIGN_OR_RETURN(std::string text, bank::ReadFile(p));
+    BANK_RETURN_IF_ERROR(anchors.AddServiceParameters(text, p));
+  }
+  if (!explicit_anchor) {
+    BANK_ASSIGN_OR_RETURN(auto service, TrustedServiceCertificate(ctx, ""));
+    if (service) BANK_RETURN_IF_ERROR(anchors.AddCertificate(*service, "the service certificate"));
+  }
+  if (anchors.empty())
+    return Status::Usage(
+        "verifying needs a trust anchor: pass --service-cert FILE|DIR, --jwks FILE or "
+        "--service-params FILE (or --cacert, or --workspace with service_cert.pem); "
+        "--check-integrity-only checks everything but the anchor");
+  return anchors;
+}
+
+Result<bank::Expected> Expectation(const VerifyArgs& a) {
+  bank::Expected e;
   if (a.has_claim) {
     // Claims are text: the banking app's are "<from> sent <value> to <to>".
     try {
@@ -157,10 +213,36 @@ Status Verify(Context& ctx, const VerifyArgs& a) {
     } catch (const nlohmann::json::exception&) {
       return Status::Usage("--claim must be UTF-8 text");
     }
-    claim = a.claim;
+    e.claim = a.claim;
   }
+  if (!a.claims_digest.empty() && !a.application_claims.empty())
+    return Status::Usage("--claims-digest and --application-claims both give the claims digest: pass one");
+  if (!a.claims_digest.empty()) {
+    auto d = bank::DigestFromHex(a.claims_digest);
+    if (!d.ok()) return Status::Usage("--claims-digest must be 64 hex characters");
+    e.claims_digest = *d;
+    e.claims_source = "the --claims-digest given";
+  }
+  if (!a.application_claims.empty()) {
+    BANK_ASSIGN_OR_RETURN(std::string text, bank::ReadFile(a.application_claims));
+    auto d = bank::ApplicationClaimsDigestFromText(text);
+    if (!d.ok()) return d.status().WithContext(a.application_claims);
+    e.claims_digest = *d;
+    e.claims_step = "application_claims";
+    e.claims_source = "the digest of the application claims in " + a.application_claims;
+  }
+  return e;
+}
 
-  bank::ReceiptVerifier verifier(*service);
+Status Verify(Context& ctx, const VerifyArgs& a) {
+  BANK_ASSIGN_OR_RETURN(bank::TrustAnchors anchors, Anchors(ctx, a));
+  BANK_ASSIGN_OR_RETURN(bank::Expected expected, Expectation(a));
+  BANK_ASSIGN_OR_RETURN(auto files, ReceiptFiles(a.paths));
+  nlohmann::json anchors_json = nlohmann::json::array();
+  for (const auto& an : anchors.all())
+    anchors_json.push_back({{"origin", an.origin}, {"kid", an.kid}, {"common_name", an.name}});
+
+  bank::ReceiptVerifier verifier(std::move(anchors));
   nlohmann::json reports = nlohmann::json::array();
   std::string text;
   size_t verified = 0, failed = 0, unreadable = 0;
@@ -175,48 +257,57 @@ Status Verify(Context& ctx, const VerifyArgs& a) {
       std::string message = parsed.status().message();
       if (message.rfind(file, 0) != 0) message = file + ": " + message;
       if (first_problem.empty()) first_problem = message;
-      reports.push_back({{"source", file}, {"verified", false}, {"error", message}});
+      reports.push_back({{"source", file}, {"verified", false}, {"anchored", false}, {"error", message}});
       text += message + "\n";
       continue;
     }
-    bank::ReceiptReport rep = std::visit([&](const auto& r) { return verifier.Verify(r, claim); }, *parsed);
+    bank::ReceiptReport rep = verifier.Verify(*parsed, expected);
     rep.source = file;
-    if (rep.verified()) {
+    const bool good = a.integrity_only ? rep.intact() : rep.verified();
+    if (good) {
       ++verified;
     } else {
       ++failed;
       if (first_problem.empty()) {
         const bank::Check* f = rep.FirstFailure();
-        first_problem = fmt::format("{}: {}: {}", file, f->name, f->detail);
+        first_problem = f ? fmt::format("{}: {}: {}", file, f->name, f->detail)
+                          : file + ": nothing this verifier can check (every receipt skipped)";
       }
     }
-    text += Headline(rep) + "\n";
-    if (detailed || !rep.verified()) text += CheckLines(rep);
+    text += Headline(rep, a.integrity_only) + "\n";
+    if (detailed || !good) CheckLines(rep, "  ", a.integrity_only, text);
     reports.push_back(rep.ToJson());
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const double rate = seconds > 0 ? static_cast<double>(files.size()) / seconds : 0;
   const bank::VerifyStats& s = verifier.stats();
+  const char* ok_word = a.integrity_only ? "intact (not anchored)" : "verified";
   if (!detailed)
     text += fmt::format(
-        "{} receipts: {} verified, {} do not verify, {} unreadable, in {:.3f} s ({:.0f}/s); {} signatures and {} "
+        "{} receipts: {} {}, {} do not verify, {} unreadable, in {:.3f} s ({:.0f}/s); {} signatures and {} "
         "endorsement chains verified, {} signature and {} endorsement checks answered from the cache\n",
-        files.size(), verified, failed, unreadable, seconds, rate, s.signatures_verified, s.endorsements_verified,
-        s.signature_cache_hits, s.endorsement_cache_hits);
-  ctx.Emit({{"service_certificate", service->Id()},
-            {"claim", claim ? nlohmann::json(*claim) : nlohmann::json(nullptr)},
-            {"receipts", reports},
-            {"verified", verified},
-            {"failed", failed},
-            {"unreadable", unreadable},
-            {"seconds", seconds},
-            {"rate_per_second", rate},
-            {"signatures_verified", s.signatures_verified},
-            {"signature_cache_hits", s.signature_cache_hits},
-            {"endorsements_verified", s.endorsements_verified},
-            {"endorsement_cache_hits", s.endorsement_cache_hits}},
-           text);
-  const std::string of = files.size() == 1 ? "" : fmt::format(" ({} of {})", failed + unreadable, files.size());
+        files.size(), verified, ok_word, failed, unreadable, seconds, rate, s.signatures_verified,
+        s.endorsements_verified, s.signature_cache_hits, s.endorsement_cache_hits);
+  ctx.Emit(
+      {{"anchored", !a.integrity_only},
+       {"integrity_only", a.integrity_only},
+       {"trust_anchors", anchors_json},
+       {"claim", expected.claim ? nlohmann::json(*expected.claim) : nlohmann::json(nullptr)},
+       {"claims_digest", expected.claims_digest ? nlohmann::json(bank::DigestHex(*expected.claims_digest))
+                                                : nlohmann::json(nullptr)},
+       {"receipts", reports},
+       {a.integrity_only ? "intact" : "verified", verified},
+       {"failed", failed},
+       {"unreadable", unreadable},
+       {"seconds", seconds},
+       {"rate_per_second", rate},
+       {"signatures_verified", s.signatures_verified},
+       {"signature_cache_hits", s.signature_cache_hits},
+       {"endorsements_verified", s.endorsements_verified},
+       {"endorsement_cache_hits", s.endorsement_cache_hits}},
+      text);
+  const std::string of =
+      files.size() == 1 ? "" : fmt::format(" ({} of {})", failed + unreadable, files.size());
   if (failed > 0) return Status::VerifyFailed("receipt does not verify" + of + ": " + first_problem);
   if (unreadable > 0) return Status::InputFile("unreadable receipt" + of + ": " + first_problem);
   return Status::OK();
@@ -226,27 +317,60 @@ void Register(CLI::App& app, Context& ctx) {
   auto* receipt = app.add_subcommand("receipt", "Transaction receipts: fetch them, verify them offline");
   receipt->require_subcommand(1);
 
-  auto get_args = std::make_shared<GetArgs>();
-  auto* get = receipt->add_subcommand("get", "Fetch the receipt of a transaction (your transfer, or any with --node)");
-  get->add_option("TXID", get_args->txid, "Transaction id VIEW.SEQNO (e.g. 2.18)")->required();
-  get->add_flag("--wait", get_args->wait,
-                "Wait until a signature covers the transaction (the service answers 202 until then; bounded by "
-                "--timeout)");
-  get->add_option("--out", get_args->out, "Write the receipt to FILE (default: stdout)");
-  get->add_flag("--cose", get_args->cose, "The COSE receipt (RFC 9942, CCF profile) instead of CCF's JSON receipt");
-  get->add_flag("--node", get_args->any,
-                "Use /node/receipt (members: any transaction, governance included) instead of /app/receipt");
-  ctx.Bind(get, [&ctx, get_args] { return Get(ctx, *get_args); });
+  // `get` answers at once; `fetch` waits through 202 + Retry-After by default.
+  for (bool fetch : {false, true}) {
+    auto get_args = std::make_shared<GetArgs>();
+    get_args->wait = fetch;
+    auto* get = receipt->add_subcommand(
+        fetch ? "fetch" : "get",
+        fetch ? "Fetch the receipt of a transaction, polling while the service answers 202 (bounded by "
+                "--timeout)"
+              : "Fetch the receipt of a transaction (your transfer, or any with --node)");
+    get->add_option("TXID", get_args->txid, "Transaction id VIEW.SEQNO (e.g. 2.18)")->required();
+    if (!fetch)
+      get->add_flag(
+          "--wait", get_args->wait,
+          "Wait until a signature covers the transaction (the service answers 202 until then; bounded "
+          "by --timeout)");
+    get->add_option("--out", get_args->out, "Write the receipt to FILE (default: stdout)");
+    get->add_flag("--cose", get_args->cose,
+                  "The COSE receipt (RFC 9942, CCF profile) instead of CCF's JSON receipt");
+    get->add_flag(
+        "--node", get_args->any,
+        "Use /node/receipt (members: any transaction, governance included) instead of /app/receipt");
+    ctx.Bind(get, [&ctx, get_args] { return Get(ctx, *get_args); });
+  }
 
   auto verify_args = std::make_shared<VerifyArgs>();
   auto* verify = receipt->add_subcommand(
-      "verify", "Verify receipts offline: leaf, proof, root signature, endorsement (exit 7 when one does not verify)");
-  verify->add_option("FILE", verify_args->paths, "Receipt files or directories (JSON, managed-service envelope, COSE)")
+      "verify",
+      "Verify receipts offline, every form (CCF JSON, ACL camelCase, envelopes, COSE receipts, transparent "
+      "statements) against trust anchors (exit 7 when one does not verify)");
+  verify
+      ->add_option("FILE", verify_args->paths, "Receipt files or directories (any form, detected by content)")
       ->required();
-  verify->add_option("--service-cert", verify_args->service_cert,
-                     "The service certificate to trust (default: --cacert, or the workspace's service_cert.pem)");
+  verify->add_option(
+      "--service-cert", verify_args->service_certs,
+      "A service certificate to trust: PEM (one or a bundle), DER, or a directory of them; repeatable "
+      "(default: --cacert, or the workspace's service_cert.pem)");
+  verify->add_option(
+      "--jwks", verify_args->jwks,
+      "A JWKS of service keys to trust (a CCF or SCITT service's /jwks; EC keys matched by kid); "
+      "repeatable");
+  verify->add_option(
+      "--service-params", verify_args->service_params,
+      "A service parameters file to trust ({\"parameters\": [{\"serviceCertificate\": ...}]}, as the "
+      "Code Transparency Service publishes); repeatable");
   auto* claim = verify->add_option("--claim", verify_args->claim,
                                    "Also check that each receipt proves exactly this claim text");
+  verify->add_option("--application-claims", verify_args->application_claims,
+                     "Azure Confidential Ledger application claims (JSON array, LedgerEntry or ClaimDigest): "
+                     "recompute their digest as ACL's SDKs do and check it against the leaf");
+  verify->add_option("--claims-digest", verify_args->claims_digest,
+                     "Check that the leaf's claims digest is this 64-hex value (any other claims scheme)");
+  verify->add_flag("--check-integrity-only", verify_args->integrity_only,
+                   "Check everything but the trust anchor (leaf, proof, node signature, endorsement links): "
+                   "every line and the JSON say \"not anchored\"; exit 0 when all that holds");
   ctx.Bind(verify, [&ctx, verify_args, claim] {
     verify_args->has_claim = claim->count() > 0;
     return Verify(ctx, *verify_args);

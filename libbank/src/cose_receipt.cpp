@@ -65,8 +65,8 @@ Status ParseProtected(const Value& h, CoseReceipt& r) {
 
   const Value* vds = h.Find(kCoseLabelVds);
   if (vds == nullptr) return Bad("protected header has no verifiable data structure (395)");
-  if (vds->AsInt() != kVdsCcfLedgerSha256)
-    return Bad("verifiable data structure (395) is not CCF_LEDGER_SHA256 (2)");
+  if (!vds->AsInt()) return Bad("verifiable data structure (395) must be an integer");
+  r.vds = *vds->AsInt();
 
   if (const Value* cwt = h.Find(kCoseLabelCwtClaims)) {
     if (!cwt->is_map()) return Bad("CWT claims (15) must be a map");
@@ -126,7 +126,7 @@ Result<CoseReceipt> ParseCoseReceipt(std::span<const uint8_t> data) {
   CoseReceipt r;
   r.protected_header = std::move(sign1->protected_bytes);
   BANK_RETURN_IF_ERROR(ParseProtected(sign1->protected_header, r));
-  BANK_RETURN_IF_ERROR(ParseInclusionProof(sign1->unprotected, r));
+  if (r.vds == kVdsCcfLedgerSha256) BANK_RETURN_IF_ERROR(ParseInclusionProof(sign1->unprotected, r));
   r.signature = std::move(sign1->signature);
   return r;
 }
@@ -163,18 +163,18 @@ Bytes EncodeCoseReceipt(const CoseSignedRoot& signed_root, const ReceiptLeaf& le
     path.push_back(Value::MakeArray({Value::Bool(step.side == Side::kLeft), Value::Bytes(step.hash)}));
   Digest claims = leaf.claims_digest.value_or(Digest{});
   Value inclusion = Value::MakeMap({
-      {Value::Int(1), Value::MakeArray({Value::Bytes(leaf.write_set_digest), Value::Text(leaf.commit_evidence),
-                                        Value::Bytes(claims)})},
+      {Value::Int(1), Value::MakeArray({Value::Bytes(leaf.write_set_digest),
+                                        Value::Text(leaf.commit_evidence), Value::Bytes(claims)})},
       {Value::Int(2), Value::MakeArray(std::move(path))},
   });
   Value unprotected = Value::MakeMap({
       {Value::Int(kCoseLabelVdp),
-       Value::MakeMap({{Value::Int(kVdpInclusionProofs),
-                        Value::MakeArray({Value::Bytes(cbor::Encode(inclusion))})}})},
+       Value::MakeMap(
+           {{Value::Int(kVdpInclusionProofs), Value::MakeArray({Value::Bytes(cbor::Encode(inclusion))})}})},
   });
-  return cbor::Encode(Value::Tag(cose::kSign1Tag, Value::MakeArray({Value::Bytes(signed_root.protected_header),
-                                                                  std::move(unprotected), Value::Null(),
-                                                                  Value::Bytes(signed_root.signature)})));
+  return cbor::Encode(Value::Tag(
+      cose::kSign1Tag, Value::MakeArray({Value::Bytes(signed_root.protected_header), std::move(unprotected),
+                                         Value::Null(), Value::Bytes(signed_root.signature)})));
 }
 
 }  // namespace bank

@@ -19,11 +19,31 @@ std::string Shown(const std::string& key) {
   return quoted;
 }
 
-Result<std::string> StringField(const json& obj, const char* name, const std::string& where) {
-  auto it = obj.find(name);
-  if (it == obj.end()) return Bad(where + "\"" + name + "\" is missing");
-  if (!it->is_string()) return Bad(where + "\"" + name + "\" must be a string");
-  return it->get<std::string>();
+// A field's two spellings: CCF's snake_case and Azure Confidential Ledger's
+// camelCase (the same name when both agree).
+struct Name {
+  const char* snake;
+  const char* camel;
+};
+
+// The field under either spelling (nullptr when absent), noting which one
+// was used; both at once is ambiguous and refused.
+Result<const json*> Find(const json& obj, Name n, const std::string& where, ReceiptSpelling* spelling) {
+  auto s = obj.find(n.snake);
+  auto c = std::string_view(n.snake) == n.camel ? obj.end() : obj.find(n.camel);
+  if (s != obj.end() && c != obj.end())
+    return Bad(where + "has both \"" + n.snake + "\" and \"" + n.camel + "\"");
+  if (c != obj.end()) {
+    *spelling = ReceiptSpelling::kCamelCase;
+    return &*c;
+  }
+  return s == obj.end() ? nullptr : &*s;
+}
+
+Result<std::string> StringValue(const json* v, const std::string& name) {
+  if (v == nullptr) return Bad("\"" + name + "\" is missing");
+  if (!v->is_string()) return Bad("\"" + name + "\" must be a string");
+  return v->get<std::string>();
 }
 
 Result<Digest> DigestField(const json& value, const std::string& name) {
@@ -41,25 +61,37 @@ Result<std::string> PemField(const json& value, const std::string& name) {
   return pem;
 }
 
-Result<ReceiptLeaf> ParseLeafComponents(const json& lc) {
-  if (!lc.is_object()) return Bad("\"leaf_components\" must be an object");
+constexpr Name kWriteSetDigest{"write_set_digest", "writeSetDigest"};
+constexpr Name kCommitEvidence{"commit_evidence", "commitEvidence"};
+constexpr Name kClaimsDigest{"claims_digest", "claimsDigest"};
+constexpr Name kClaim{"claim", "claim"};
+
+Result<ReceiptLeaf> ParseLeafComponents(const json& lc, const std::string& lc_name,
+                                        ReceiptSpelling* spelling) {
+  if (!lc.is_object()) return Bad("\"" + lc_name + "\" must be an object");
   for (const auto& [key, value] : lc.items()) {
     (void)value;
-    if (key != "write_set_digest" && key != "commit_evidence" && key != "claims_digest" && key != "claim")
-      return Bad("unknown field " + Shown(key) + " in \"leaf_components\"");
+    bool known = false;
+    for (Name n : {kWriteSetDigest, kCommitEvidence, kClaimsDigest, kClaim})
+      known = known || key == n.snake || key == n.camel;
+    if (!known) return Bad("unknown field " + Shown(key) + " in \"" + lc_name + "\"");
   }
+  const std::string where = lc_name + ".";
+  auto name = [&](Name n) { return where + (*spelling == ReceiptSpelling::kCamelCase ? n.camel : n.snake); };
   ReceiptLeaf leaf;
-  auto wsd = lc.find("write_set_digest");
-  if (wsd == lc.end()) return Bad("\"leaf_components.write_set_digest\" is missing");
-  BANK_ASSIGN_OR_RETURN(leaf.write_set_digest, DigestField(*wsd, "leaf_components.write_set_digest"));
-  BANK_ASSIGN_OR_RETURN(leaf.commit_evidence, StringField(lc, "commit_evidence", "leaf_components."));
+  BANK_ASSIGN_OR_RETURN(const json* wsd, Find(lc, kWriteSetDigest, where, spelling));
+  if (wsd == nullptr) return Bad("\"" + name(kWriteSetDigest) + "\" is missing");
+  BANK_ASSIGN_OR_RETURN(leaf.write_set_digest, DigestField(*wsd, name(kWriteSetDigest)));
+  BANK_ASSIGN_OR_RETURN(const json* ce, Find(lc, kCommitEvidence, where, spelling));
+  BANK_ASSIGN_OR_RETURN(leaf.commit_evidence, StringValue(ce, name(kCommitEvidence)));
   if (!CommitEvidenceTxId(leaf.commit_evidence))
-    return Bad("\"leaf_components.commit_evidence\" must be \"ce:<view>.<seqno>:<64 hex>\"");
-  if (auto cd = lc.find("claims_digest"); cd != lc.end()) {
-    BANK_ASSIGN_OR_RETURN(leaf.claims_digest, DigestField(*cd, "leaf_components.claims_digest"));
+    return Bad("\"" + name(kCommitEvidence) + "\" must be \"ce:<view>.<seqno>:<64 hex>\"");
+  BANK_ASSIGN_OR_RETURN(const json* cd, Find(lc, kClaimsDigest, where, spelling));
+  if (cd != nullptr) {
+    BANK_ASSIGN_OR_RETURN(leaf.claims_digest, DigestField(*cd, name(kClaimsDigest)));
   }
   if (auto claim = lc.find("claim"); claim != lc.end()) {
-    if (!claim->is_string()) return Bad("\"leaf_components.claim\" must be a string");
+    if (!claim->is_string()) return Bad("\"" + where + "claim\" must be a string");
     leaf.claim = claim->get<std::string>();
   }
   return leaf;
@@ -105,54 +137,85 @@ std::optional<TxId> ReceiptTxId(const Receipt& r) {
   return r.envelope_txid;
 }
 
+std::string ReceiptFormName(const Receipt& r) {
+  std::string name = r.spelling == ReceiptSpelling::kCamelCase ? "acl-camelCase" : "ccf-json";
+  return r.envelope ? name + "-envelope" : name;
+}
+
 Result<Receipt> ReceiptFromJson(const json& input) {
   if (!input.is_object()) return Bad("expected a JSON object");
   const json* body = &input;
   Receipt r;
-  // Managed CCF services wrap the receipt: {"receipt": {...}, "transactionId": "V.S"}.
+  // Managed CCF services wrap the receipt: {"receipt": {...}, "state":
+  // "Ready", "transactionId": "V.S", "applicationClaims": [...]}.
   if (auto inner = input.find("receipt"); inner != input.end()) {
     if (!inner->is_object()) return Bad("\"receipt\" must be an object");
     body = &*inner;
+    r.envelope = true;
     if (auto tid = input.find("transactionId"); tid != input.end()) {
       if (!tid->is_string()) return Bad("\"transactionId\" must be a string");
       auto parsed = TxId::Parse(tid->get_ref<const std::string&>());
       if (!parsed) return Bad("\"transactionId\" must be \"<view>.<seqno>\"");
       r.envelope_txid = *parsed;
     }
+    if (auto state = input.find("state"); state != input.end()) {
+      if (!state->is_string()) return Bad("\"state\" must be a string");
+      r.envelope_state = state->get<std::string>();
+      if (*r.envelope_state != "Ready")
+        return Bad("the envelope's \"state\" is \"" + *r.envelope_state +
+                   "\", not \"Ready\": no receipt yet");
+    }
+    if (auto claims = input.find("applicationClaims"); claims != input.end()) {
+      if (!claims->is_array()) return Bad("\"applicationClaims\" must be an array");
+      r.application_claims = *claims;
+    }
   }
   const json& j = *body;
+  ReceiptSpelling* sp = &r.spelling;
+  auto name = [&](Name n) {
+    return std::string(r.spelling == ReceiptSpelling::kCamelCase ? n.camel : n.snake);
+  };
 
   auto cert = j.find("cert");
   if (cert == j.end()) return Bad("\"cert\" (the node certificate) is missing");
   BANK_ASSIGN_OR_RETURN(r.node_cert_pem, PemField(*cert, "cert"));
 
-  if (auto nid = j.find("node_id"); nid != j.end()) {
+  // leafComponents first: it decides the spelling the other names are shown in.
+  constexpr Name kLeafComponents{"leaf_components", "leafComponents"};
+  BANK_ASSIGN_OR_RETURN(const json* lc, Find(j, kLeafComponents, "", sp));
+  auto leaf = j.find("leaf");
+  if (lc != nullptr && leaf != j.end()) return Bad("has both \"" + name(kLeafComponents) + "\" and \"leaf\"");
+  if (lc != nullptr) {
+    BANK_ASSIGN_OR_RETURN(r.leaf_components, ParseLeafComponents(*lc, name(kLeafComponents), sp));
+  } else if (leaf != j.end()) {
+    BANK_ASSIGN_OR_RETURN(r.signed_leaf, DigestField(*leaf, "leaf"));
+  } else {
+    return Bad("\"leaf_components\" (or \"leafComponents\") is missing");
+  }
+
+  constexpr Name kNodeId{"node_id", "nodeId"};
+  BANK_ASSIGN_OR_RETURN(const json* nid, Find(j, kNodeId, "", sp));
+  if (nid != nullptr) {
     if (!nid->is_string() || !IsHexId(nid->get_ref<const std::string&>()))
-      return Bad("\"node_id\" must be 64 lowercase hex characters");
+      return Bad("\"" + name(kNodeId) + "\" must be 64 lowercase hex characters");
     r.node_id = nid->get<std::string>();
   }
 
-  if (auto se = j.find("service_endorsements"); se != j.end()) {
-    if (!se->is_array()) return Bad("\"service_endorsements\" must be an array");
+  constexpr Name kEndorsements{"service_endorsements", "serviceEndorsements"};
+  BANK_ASSIGN_OR_RETURN(const json* se, Find(j, kEndorsements, "", sp));
+  if (se != nullptr && !se->is_null()) {
+    if (!se->is_array()) return Bad("\"" + name(kEndorsements) + "\" must be an array");
     for (size_t i = 0; i < se->size(); ++i) {
-      BANK_ASSIGN_OR_RETURN(auto pem, PemField((*se)[i], "service_endorsements[" + std::to_string(i) + "]"));
+      BANK_ASSIGN_OR_RETURN(auto pem,
+                            PemField((*se)[i], name(kEndorsements) + "[" + std::to_string(i) + "]"));
       r.service_endorsements.push_back(std::move(pem));
     }
   }
 
-  auto lc = j.find("leaf_components");
-  auto leaf = j.find("leaf");
-  if (lc != j.end() && leaf != j.end()) return Bad("has both \"leaf_components\" and \"leaf\"");
-  if (lc != j.end()) {
-    BANK_ASSIGN_OR_RETURN(r.leaf_components, ParseLeafComponents(*lc));
-  } else if (leaf != j.end()) {
-    BANK_ASSIGN_OR_RETURN(r.signed_leaf, DigestField(*leaf, "leaf"));
-  } else {
-    return Bad("\"leaf_components\" is missing");
-  }
-
-  if (auto sig_tx = j.find("is_signature_transaction"); sig_tx != j.end()) {
-    if (!sig_tx->is_boolean()) return Bad("\"is_signature_transaction\" must be a boolean");
+  constexpr Name kIsSignatureTx{"is_signature_transaction", "isSignatureTransaction"};
+  BANK_ASSIGN_OR_RETURN(const json* sig_tx, Find(j, kIsSignatureTx, "", sp));
+  if (sig_tx != nullptr) {
+    if (!sig_tx->is_boolean()) return Bad("\"" + name(kIsSignatureTx) + "\" must be a boolean");
     r.is_signature_transaction = sig_tx->get<bool>();
   }
 
@@ -160,10 +223,11 @@ Result<Receipt> ReceiptFromJson(const json& input) {
   if (proof == j.end()) return Bad("\"proof\" is missing");
   BANK_ASSIGN_OR_RETURN(r.proof, ParseProof(*proof));
 
-  BANK_ASSIGN_OR_RETURN(auto sig_b64, StringField(j, "signature", ""));
-  auto sig = Base64Decode(sig_b64);
-  if (!sig.ok() || sig->empty()) return Bad("\"signature\" must be base64");
-  r.signature = std::move(*sig);
+  auto sig = j.find("signature");
+  BANK_ASSIGN_OR_RETURN(auto sig_b64, StringValue(sig == j.end() ? nullptr : &*sig, "signature"));
+  auto sig_bytes = Base64Decode(sig_b64);
+  if (!sig_bytes.ok() || sig_bytes->empty()) return Bad("\"signature\" must be base64");
+  r.signature = std::move(*sig_bytes);
   return r;
 }
 
@@ -180,7 +244,8 @@ json ReceiptToJson(const Receipt& r) {
   j["service_endorsements"] = r.service_endorsements;
   if (r.leaf_components) {
     const auto& leaf = *r.leaf_components;
-    json lc = {{"write_set_digest", DigestHex(leaf.write_set_digest)}, {"commit_evidence", leaf.commit_evidence}};
+    json lc = {{"write_set_digest", DigestHex(leaf.write_set_digest)},
+               {"commit_evidence", leaf.commit_evidence}};
     if (leaf.claims_digest) lc["claims_digest"] = DigestHex(*leaf.claims_digest);
     if (leaf.claim) lc["claim"] = *leaf.claim;
     j["leaf_components"] = std::move(lc);

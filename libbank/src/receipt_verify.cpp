@@ -1,17 +1,16 @@
 #include "bank/receipt_verify.hpp"
 
-#include "bank/cose.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "bank/application_claims.hpp"
+#include "bank/cose.hpp"
 
 namespace bank {
 namespace {
 
 constexpr Digest kNoClaims{};  // CCF's claims digest when the app set none
-
-Check Pass(const char* name, std::string detail) { return {name, true, std::move(detail)}; }
-Check Fail(const char* name, std::string detail) { return {name, false, std::move(detail)}; }
+constexpr const char* kNoAnchor = "not checked: no trust anchor (--check-integrity-only)";
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
@@ -22,6 +21,10 @@ std::string Printable(const std::string& s) {
   for (char& c : out)
     if (c < 0x20 || c > 0x7e) c = '?';
   return out;
+}
+
+std::string AnchorName(const TrustAnchor& a) {
+  return a.name.empty() ? a.origin : a.origin + " (CN=" + a.name + ")";
 }
 
 // Leaf of a receipt's components. The claim text, when present, decides the
@@ -50,20 +53,21 @@ LeafOutcome ComputeLeaf(const ReceiptLeaf& lc) {
   }
   out.leaf = LeafHash(lc.write_set_digest, lc.commit_evidence, out.claims);
   if (!consistent) {
-    out.check = Fail("leaf", "claims_digest " + DigestHex(*lc.claims_digest) +
-                                 " is not SHA-256 of the claim text " + Quote(*lc.claim) + " (" +
-                                 DigestHex(Sha256(*lc.claim)) + ")");
+    out.check =
+        Fail("leaf", "claims_digest " + DigestHex(*lc.claims_digest) + " is not SHA-256 of the claim text " +
+                         Quote(*lc.claim) + " (" + DigestHex(Sha256(*lc.claim)) + ")");
   } else if (out.claims) {
     out.check = Pass("leaf", "SHA-256(write_set_digest || SHA-256(commit_evidence) || claims digest) = " +
                                  DigestHex(out.leaf) + ", claims digest from " + how);
   } else {
-    out.check = Pass("leaf", "SHA-256(write_set_digest || SHA-256(commit_evidence)) = " + DigestHex(out.leaf) +
-                                 " (no claims digest: two-component leaf)");
+    out.check =
+        Pass("leaf", "SHA-256(write_set_digest || SHA-256(commit_evidence)) = " + DigestHex(out.leaf) +
+                         " (no claims digest: two-component leaf)");
   }
   return out;
 }
 
-// Whether the receipt proves exactly `expected`.
+// Whether the receipt proves exactly the claim text `expected`.
 Check ClaimCheck(const ReceiptLeaf& lc, const std::optional<Digest>& claims, const std::string& expected) {
   if (lc.claim) {
     if (*lc.claim == expected) return Pass("claim", "the receipt proves the claim " + Quote(expected));
@@ -75,8 +79,30 @@ Check ClaimCheck(const ReceiptLeaf& lc, const std::optional<Digest>& claims, con
                              Quote(expected));
   if (*claims == Sha256(expected))
     return Pass("claim", "claims digest " + DigestHex(*claims) + " is SHA-256 of " + Quote(expected));
-  return Fail("claim", "claims digest " + DigestHex(*claims) + " is not SHA-256 of " + Quote(expected) + " (" +
-                           DigestHex(Sha256(expected)) + ")");
+  return Fail("claim", "claims digest " + DigestHex(*claims) + " is not SHA-256 of " + Quote(expected) +
+                           " (" + DigestHex(Sha256(expected)) + ")");
+}
+
+// Whether the leaf's claims digest is `want` (given, or recomputed).
+Check ClaimsDigestCheck(const std::string& step, const std::string& source,
+                        const std::optional<Digest>& claims, const Digest& want) {
+  if (!claims) return Fail(step, "the receipt has no claims digest; " + source + " gives " + DigestHex(want));
+  if (*claims == want) return Pass(step, "the leaf's claims digest " + DigestHex(want) + " is " + source);
+  return Fail(step,
+              "the leaf's claims digest " + DigestHex(*claims) + " is not " + source + " " + DigestHex(want));
+}
+
+// The steps about claims, in order: claim text, then claims digest.
+void ClaimSteps(const ReceiptLeaf& lc, const std::optional<Digest>& claims, const Expected& expected,
+                ReceiptReport& rep) {
+  if (expected.claim) {
+    Check c = ClaimCheck(lc, claims, *expected.claim);
+    if (c.passed()) rep.claim = *expected.claim;
+    rep.checks.push_back(std::move(c));
+  }
+  if (expected.claims_digest)
+    rep.checks.push_back(
+        ClaimsDigestCheck(expected.claims_step, expected.claims_source, claims, *expected.claims_digest));
 }
 
 std::string CacheKey(std::initializer_list<std::span<const uint8_t>> parts) {
@@ -96,32 +122,10 @@ bool IsDerSignature(const PublicKey& key, std::span<const uint8_t> der) {
 
 }  // namespace
 
-bool ReceiptReport::verified() const { return !checks.empty() && FirstFailure() == nullptr; }
+ReceiptVerifier::ReceiptVerifier(TrustAnchors anchors) : anchors_(std::move(anchors)) {}
 
-const Check* ReceiptReport::FirstFailure() const {
-  auto it = std::find_if(checks.begin(), checks.end(), [](const Check& c) { return !c.passed; });
-  return it == checks.end() ? nullptr : &*it;
-}
-
-nlohmann::json ReceiptReport::ToJson() const {
-  nlohmann::json j = {{"source", source}, {"format", format}, {"verified", verified()}};
-  j["transaction_id"] = txid ? nlohmann::json(txid->ToString()) : nlohmann::json(nullptr);
-  if (signed_txid) j["signed_transaction_id"] = signed_txid->ToString();
-  j["claim"] = claim ? nlohmann::json(*claim) : nlohmann::json(nullptr);
-  if (leaf) j["leaf"] = DigestHex(*leaf);
-  if (root) j["root"] = DigestHex(*root);
-  nlohmann::json checks_json = nlohmann::json::array();
-  for (const auto& c : checks) checks_json.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
-  j["checks"] = std::move(checks_json);
-  return j;
-}
-
-ReceiptVerifier::ReceiptVerifier(Certificate service_cert)
-    : service_cert_(std::move(service_cert)), service_key_(service_cert_.public_key()) {
-  if (auto curve = service_key_.curve(); curve.ok()) service_alg_ = CoseAlgorithm(*curve);
-  service_kid_hex_ = CoseKid(service_key_);
-  service_kid_raw_ = Sha256(service_key_.SpkiDer());
-  service_name_ = Printable(service_cert_.CommonName());
+ReceiptVerifier::ReceiptVerifier(const Certificate& service_cert) {
+  (void)anchors_.AddCertificate(service_cert, "the service certificate");
 }
 
 const ReceiptVerifier::ParsedCert& ReceiptVerifier::NodeCert(const std::string& pem) {
@@ -143,52 +147,68 @@ const ReceiptVerifier::ParsedCert& ReceiptVerifier::NodeCert(const std::string& 
   return certs_.emplace(pem, std::move(parsed)).first->second;
 }
 
-Check ReceiptVerifier::Endorsement(const Receipt& r, const ParsedCert& node) {
-  if (!node.ok) return Fail("endorsement", "not checked: the node certificate is unusable");
-  std::vector<std::span<const uint8_t>> parts{AsBytes(r.node_cert_pem)};
-  for (const auto& e : r.service_endorsements) parts.push_back(AsBytes(e));
-  std::string key;
-  for (auto p : parts) key += CacheKey({p});
-  if (auto it = endorsements_.find(key); it != endorsements_.end()) {
+const ReceiptVerifier::Chain& ReceiptVerifier::Endorsements(const Receipt& r, const ParsedCert& node) {
+  std::string key = CacheKey({AsBytes(r.node_cert_pem)});
+  for (const auto& e : r.service_endorsements) key += CacheKey({AsBytes(e)});
+  if (auto it = chains_.find(key); it != chains_.end()) {
     ++stats_.endorsement_cache_hits;
     return it->second;
   }
   ++stats_.endorsements_verified;
-  Check outcome = [&] {
+  Chain chain;
+  [&] {
+    if (!node.ok) {
+      chain.steps.push_back(Fail("anchor", "not checked: the node certificate is unusable"));
+      return;
+    }
     const Certificate* subject = &node.cert;
-    std::string subject_name = "the node certificate";
-    std::vector<Certificate> chain;
+    std::string subject_name = "the node certificate (CN=" + node.common_name + ")";
+    std::vector<Certificate> links;
     for (size_t i = 0; i < r.service_endorsements.size(); ++i) {
       std::string name = "service_endorsements[" + std::to_string(i) + "]";
       auto e = Certificate::FromPem(r.service_endorsements[i], name);
-      if (!e.ok()) return Fail("endorsement", e.status().message());
-      chain.push_back(std::move(*e));
+      if (!e.ok()) {
+        chain.steps.push_back(Fail("endorsement", e.status().message()));
+        return;
+      }
+      links.push_back(std::move(*e));
     }
-    for (size_t i = 0; i < chain.size(); ++i) {
-      std::string name = "service_endorsements[" + std::to_string(i) + "]";
-      if (!subject->IsSignedBy(chain[i].public_key()))
-        return Fail("endorsement", subject_name + " is not signed by " + name);
-      subject = &chain[i];
+    for (size_t i = 0; i < links.size(); ++i) {
+      std::string name = "service_endorsements[" + std::to_string(i) +
+                         "] (CN=" + Printable(links[i].CommonName()) + ", id " + links[i].Id().substr(0, 16) +
+                         "...)";
+      if (!subject->IsSignedBy(links[i].public_key())) {
+        chain.steps.push_back(Fail("endorsement", subject_name + " is not signed by " + name));
+        return;
+      }
+      chain.steps.push_back(Pass("endorsement", subject_name + " is signed by " + name));
+      subject = &links[i];
       subject_name = name;
     }
-    if (!subject->IsSignedBy(service_key_))
-      return Fail("endorsement", subject_name + " is not signed by the service certificate (CN=" +
-                                     service_name_ + ", id " + service_cert_.Id().substr(0, 16) +
-                                     "...)");
-    return Pass("endorsement",
-                chain.empty() ? "the node certificate is signed by the service certificate (CN=" +
-                                    service_name_ + ")"
-                              : "the node certificate is endorsed by the service certificate through " +
-                                    std::to_string(chain.size()) + " service endorsement(s)");
+    if (anchors_.empty()) {
+      chain.steps.push_back(Skip("anchor", std::string(kNoAnchor) + ": who signed " + subject_name));
+      return;
+    }
+    for (const auto& a : anchors_.all()) {
+      if (subject->IsSignedBy(a.key)) {
+        chain.anchor = AnchorName(a);
+        chain.steps.push_back(
+            Pass("anchor", subject_name + " is signed by the trust anchor " + chain.anchor));
+        return;
+      }
+    }
+    chain.steps.push_back(Fail("anchor", subject_name + " is not signed by any of the " +
+                                             std::to_string(anchors_.all().size()) +
+                                             " trust anchor(s): the receipt is from another service, or an "
+                                             "endorsement of a previous service identity is missing"));
   }();
-  endorsements_.emplace(std::move(key), outcome);
-  return outcome;
+  return chains_.emplace(std::move(key), std::move(chain)).first->second;
 }
 
-ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const std::optional<std::string>& expected_claim) {
+ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const Expected& expected_in) {
   ++stats_.receipts;
   ReceiptReport rep;
-  rep.format = "json";
+  rep.form = ReceiptFormName(r);
   rep.txid = ReceiptTxId(r);
 
   const ParsedCert& node = NodeCert(r.node_cert_pem);
@@ -204,8 +224,8 @@ ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const std::optional<std:
     } else if (node.node_id == r.node_id) {
       rep.checks.push_back(Pass("node_id", "node_id is SHA-256 of the node certificate's public key"));
     } else {
-      rep.checks.push_back(Fail("node_id", "node_id " + r.node_id + " is not the node certificate's (" +
-                                               node.node_id + ")"));
+      rep.checks.push_back(
+          Fail("node_id", "node_id " + r.node_id + " is not the node certificate's (" + node.node_id + ")"));
     }
   }
 
@@ -220,23 +240,34 @@ ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const std::optional<std:
     }
   }
 
+  // The envelope's applicationClaims are checked unless told otherwise.
+  Expected expected = expected_in;
+  if (!expected.claims_digest && r.application_claims) {
+    expected.claims_step = "application_claims";
+    auto d = ApplicationClaimsDigest(*r.application_claims);
+    if (d.ok()) {
+      expected.claims_digest = *d;
+      expected.claims_source = "the digest of the envelope's applicationClaims";
+    } else {
+      rep.checks.push_back(Fail("application_claims", d.status().message()));
+    }
+  }
+
   Digest leaf{};
   if (r.leaf_components) {
     LeafOutcome lo = ComputeLeaf(*r.leaf_components);
     leaf = lo.leaf;
     rep.checks.push_back(lo.check);
     if (r.leaf_components->claim) rep.claim = r.leaf_components->claim;
-    if (expected_claim) {
-      Check c = ClaimCheck(*r.leaf_components, lo.claims, *expected_claim);
-      if (c.passed) rep.claim = *expected_claim;
-      rep.checks.push_back(std::move(c));
-    }
+    ClaimSteps(*r.leaf_components, lo.claims, expected, rep);
   } else {
     leaf = *r.signed_leaf;
-    rep.checks.push_back(Pass("leaf", "signature transaction: the receipt's leaf " + DigestHex(leaf) +
-                                          " is the signed root"));
-    if (expected_claim)
+    rep.checks.push_back(
+        Pass("leaf", "signature transaction: the receipt's leaf " + DigestHex(leaf) + " is the signed root"));
+    if (expected.claim)
       rep.checks.push_back(Fail("claim", "a signature transaction carries no application claim"));
+    if (expected.claims_digest)
+      rep.checks.push_back(Fail(expected.claims_step, "a signature transaction carries no claims digest"));
   }
   rep.leaf = leaf;
   Digest root = RootFromProof(leaf, r.proof);
@@ -256,9 +287,9 @@ ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const std::optional<std:
       signatures_.emplace(std::move(key), ok);
     }
     if (ok) {
-      rep.checks.push_back(Pass("root_signature", "the node's signature over root " + DigestHex(root) +
-                                                      " (from the leaf and " + std::to_string(r.proof.size()) +
-                                                      " proof steps) verifies"));
+      rep.checks.push_back(Pass("root_signature",
+                                "the node's signature over root " + DigestHex(root) + " (from the leaf and " +
+                                    std::to_string(r.proof.size()) + " proof steps) verifies"));
     } else if (!IsDerSignature(node.key, r.signature)) {
       rep.checks.push_back(Fail("root_signature", "the signature is not a DER ECDSA signature"));
     } else {
@@ -269,66 +300,144 @@ ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const std::optional<std:
     }
   }
 
-  rep.checks.push_back(Endorsement(r, node));
+  const Chain& chain = Endorsements(r, node);
+  rep.checks.insert(rep.checks.end(), chain.steps.begin(), chain.steps.end());
+  rep.anchor = chain.anchor;
+  rep.anchored = !chain.anchor.empty();
   return rep;
 }
 
-ReceiptReport ReceiptVerifier::Verify(const CoseReceipt& r, const std::optional<std::string>& expected_claim) {
+ReceiptReport ReceiptVerifier::Verify(const CoseReceipt& r, const Expected& expected) {
   ++stats_.receipts;
   ReceiptReport rep;
-  rep.format = "cose";
-  rep.txid = CommitEvidenceTxId(r.leaf.commit_evidence);
+  rep.form = "cose-receipt";
   rep.signed_txid = r.signed_txid;
+  if (r.vds != kVdsCcfLedgerSha256) {
+    rep.skipped = true;
+    rep.checks.push_back(Skip("vds", "verifiable data structure (395) is " + std::to_string(r.vds) +
+                                         ", not CCF_LEDGER_SHA256 (2): this verifier cannot check it"));
+    return rep;
+  }
+  rep.checks.push_back(Pass("vds", "verifiable data structure (395) is CCF_LEDGER_SHA256 (2)"));
+  rep.txid = CommitEvidenceTxId(r.leaf.commit_evidence);
 
+  // The anchors that may have signed it: those the kid names, else all.
+  std::vector<const TrustAnchor*> candidates;
   if (!r.kid.empty()) {
-    bool matches = r.kid == service_kid_hex_ ||
-                   std::equal(r.kid.begin(), r.kid.end(), service_kid_raw_.begin(), service_kid_raw_.end());
-    rep.checks.push_back(matches ? Pass("kid", "kid names the service key")
-                                 : Fail("kid", "kid does not name the service certificate's key: the receipt was "
-                                               "signed for another service"));
+    const std::string shown = Printable(AsString(r.kid).size() == 32 ? ToHex(r.kid) : AsString(r.kid));
+    if (anchors_.empty()) {
+      rep.checks.push_back(Skip("kid", std::string(kNoAnchor) + ": kid " + shown));
+    } else {
+      candidates = anchors_.ByKid(r.kid);
+      rep.checks.push_back(
+          candidates.empty()
+              ? Fail("kid", "kid " + shown + " names none of the " + std::to_string(anchors_.all().size()) +
+                                " trust anchor(s): the receipt was signed by another service key")
+              : Pass("kid", "kid " + shown + " names the trust anchor " + AnchorName(*candidates[0])));
+    }
+  } else {
+    for (const auto& a : anchors_.all()) candidates.push_back(&a);
   }
 
   LeafOutcome lo = ComputeLeaf(r.leaf);
   rep.leaf = lo.leaf;
   rep.checks.push_back(lo.check);
-  if (expected_claim) {
-    Check c = ClaimCheck(r.leaf, lo.claims, *expected_claim);
-    if (c.passed) rep.claim = *expected_claim;
-    rep.checks.push_back(std::move(c));
-  }
+  ClaimSteps(r.leaf, lo.claims, expected, rep);
   Digest root = RootFromProof(lo.leaf, r.proof);
   rep.root = root;
 
-  if (service_alg_ != r.alg) {
-    rep.checks.push_back(Fail("root_signature", "alg " + std::to_string(r.alg) +
-                                                    " does not match the service key (" +
-                                                    (service_alg_ ? std::to_string(*service_alg_) : "not EC") + ")"));
+  if (anchors_.empty()) {
+    rep.checks.push_back(Skip("root_signature", std::string(kNoAnchor) + ": the service key signs the root " +
+                                                    DigestHex(root) + " and is not in the receipt"));
+    rep.checks.push_back(Skip("anchor", kNoAnchor));
     return rep;
   }
   std::string key = CacheKey({r.protected_header, root, r.signature});
-  bool ok;
-  if (auto it = signatures_.find(key); it != signatures_.end()) {
+  int found = -1;
+  if (auto it = cose_signatures_.find(key); it != cose_signatures_.end()) {
     ++stats_.signature_cache_hits;
-    ok = it->second;
+    found = it->second;
   } else {
-    ++stats_.signatures_verified;
     cose::Sign1 sign1;
     sign1.protected_bytes = r.protected_header;
     sign1.signature = r.signature;
-    ok = cose::VerifySign1(sign1, r.alg, service_key_, root).ok();
-    signatures_.emplace(std::move(key), ok);
+    for (const TrustAnchor* a : candidates) {
+      if (a->cose_alg != r.alg) continue;
+      ++stats_.signatures_verified;
+      if (cose::VerifySign1(sign1, r.alg, a->key, root).ok()) {
+        found = static_cast<int>(a - anchors_.all().data());
+        break;
+      }
+    }
+    cose_signatures_.emplace(std::move(key), found);
   }
-  if (ok) {
+  if (found >= 0) {
+    const TrustAnchor& a = anchors_.all()[found];
+    rep.anchored = true;
+    rep.anchor = AnchorName(a);
     rep.checks.push_back(Pass("root_signature", "the service's COSE signature over root " + DigestHex(root) +
                                                     " (from the leaf and " + std::to_string(r.proof.size()) +
                                                     " proof steps) verifies"));
+    rep.checks.push_back(Pass("anchor", "signed by the trust anchor " + rep.anchor));
   } else {
-    rep.checks.push_back(Fail("root_signature",
-                              "the service's COSE signature does not verify over root " + DigestHex(root) +
-                                  " recomputed from the leaf and the proof: a leaf component, a proof step, the "
-                                  "protected header or the signature was altered, or another service signed it"));
+    bool any_alg = std::any_of(candidates.begin(), candidates.end(),
+                               [&](const TrustAnchor* a) { return a->cose_alg == r.alg; });
+    rep.checks.push_back(Fail(
+        "root_signature",
+        !any_alg
+            ? "alg " + std::to_string(r.alg) + " matches the key of none of the candidate trust anchor(s)"
+            : "the service's COSE signature does not verify over root " + DigestHex(root) +
+                  " recomputed from the leaf and the proof: a leaf component, a proof step, the protected "
+                  "header or the signature was altered, or another service signed it"));
   }
   return rep;
+}
+
+ReceiptReport ReceiptVerifier::Verify(const TransparentStatement& ts, const Expected& expected) {
+  ReceiptReport rep;
+  rep.form = "transparent-statement";
+  std::string who = ts.issuer.empty() ? "an issuer" : "issuer " + Quote(Printable(ts.issuer));
+  rep.checks.push_back(Pass("statement", "COSE_Sign1 by " + who + " (alg " + std::to_string(ts.alg) + "), " +
+                                             std::to_string(ts.receipts.size()) +
+                                             " receipt(s) in header 394; registered digest " +
+                                             DigestHex(ts.registered_digest)));
+  Status issuer = VerifyIssuerSignature(ts);
+  rep.checks.push_back(
+      Info("issuer_signature", (issuer.ok() ? "the issuer's signature verifies with its x5chain "
+                                              "leaf (the issuer's, not the ledger's)"
+                                            : issuer.message() + " (the issuer's, not the ledger's)")));
+
+  Expected embedded = expected;
+  embedded.claims_digest = ts.registered_digest;
+  embedded.claims_step = "data_hash";
+  embedded.claims_source = "SHA-256 of the statement with an empty unprotected header";
+  std::vector<std::string> anchors;
+  bool all_anchored = true;
+  for (size_t i = 0; i < ts.receipts.size(); ++i) {
+    ReceiptReport sub;
+    auto parsed = ParseCoseReceipt(ts.receipts[i]);
+    if (parsed.ok()) {
+      sub = Verify(*parsed, embedded);
+    } else {
+      sub.form = "cose-receipt";
+      sub.checks.push_back(Fail("receipt", parsed.status().message()));
+    }
+    sub.source = "receipt[" + std::to_string(i) + "]";
+    if (!sub.skipped) {
+      all_anchored = all_anchored && sub.anchored;
+      if (!sub.anchor.empty() && std::find(anchors.begin(), anchors.end(), sub.anchor) == anchors.end())
+        anchors.push_back(sub.anchor);
+      if (!rep.txid) rep.txid = sub.txid;
+    }
+    rep.receipts.push_back(std::move(sub));
+  }
+  rep.anchored = all_anchored && !anchors.empty();
+  for (const auto& a : anchors) rep.anchor += (rep.anchor.empty() ? "" : "; ") + a;
+  return rep;
+}
+
+ReceiptReport ReceiptVerifier::Verify(const AnyReceipt& r, const Expected& expected) {
+  return std::visit([&](const auto& x) { return Verify(x, expected); }, r);
 }
 
 Result<AnyReceipt> ParseAnyReceipt(std::span<const uint8_t> content) {
@@ -337,6 +446,10 @@ Result<AnyReceipt> ParseAnyReceipt(std::span<const uint8_t> content) {
   if (*first == '{') {
     BANK_ASSIGN_OR_RETURN(Receipt r, ParseReceipt(AsString(content)));
     return AnyReceipt(std::move(r));
+  }
+  if (LooksLikeTransparentStatement(content)) {
+    BANK_ASSIGN_OR_RETURN(TransparentStatement s, ParseTransparentStatement(content));
+    return AnyReceipt(std::move(s));
   }
   BANK_ASSIGN_OR_RETURN(CoseReceipt r, ParseCoseReceipt(content));
   return AnyReceipt(std::move(r));

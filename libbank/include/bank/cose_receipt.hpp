@@ -14,8 +14,10 @@
 // recompute from the proof. The service key signs Sig_structure
 // ["Signature1", protected, h'', root].
 //
-// Parsing is strict (types, sizes, vds = 2, exactly one inclusion proof) and
-// bounded; errors are Code::kInputFile naming the element.
+// Parsing is strict (types, sizes, exactly one inclusion proof) and bounded;
+// errors are Code::kInputFile naming the element. A receipt of another
+// verifiable data structure (vds != 2, e.g. RFC 9162's 1) parses with only
+// its protected header read: the verifier reports it as skipped.
 #pragma once
 
 #include <cstdint>
@@ -46,11 +48,12 @@ inline constexpr const char* kCcfHeaderTxId = "txid";
 struct CoseReceipt {
   Bytes protected_header;  // the protected header bytes exactly as signed
   int64_t alg = 0;
+  int64_t vds = kVdsCcfLedgerSha256;  // anything else: leaf and proof unread
   Bytes kid;
   std::optional<int64_t> issued_at;
-  std::string issuer, subject;       // CWT iss / sub, "" when absent
-  std::optional<TxId> signed_txid;   // "ccf.v1" txid: the signature transaction
-  ReceiptLeaf leaf;                  // claims_digest always set (the data hash)
+  std::string issuer, subject;      // CWT iss / sub, "" when absent
+  std::optional<TxId> signed_txid;  // "ccf.v1" txid: the signature transaction
+  ReceiptLeaf leaf;                 // claims_digest always set (the data hash)
   std::vector<ProofStep> proof;
   Bytes signature;  // raw r||s
 };

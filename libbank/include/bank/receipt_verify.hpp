@@ -1,40 +1,52 @@
-// Offline verification of CCF receipts (JSON and COSE) against a service
-// certificate, with a structured report and a cache for many receipts.
+// Offline verification of every receipt form CCF-based services emit, in
+// one verifier, against a set of trust anchors, with a step-by-step report
+// (bank/receipt_report.hpp) and a cache for many receipts.
 //
-// A JSON receipt verifies when:
+// A JSON receipt (CCF's snake_case, ACL's camelCase, either in an envelope):
 //   node_certificate  `cert` parses and holds an EC key;
-//   node_id           `node_id` (when present) is SHA-256 of that key's SPKI
-//                     DER (checked against a real CCF receipt);
-//   transaction_id    the envelope's transactionId (when present) is the one
-//                     in the commit evidence;
+//   node_id           `node_id` (when present) is SHA-256 of that key's SPKI DER;
+//   transaction_id    the envelope's transactionId is the commit evidence's;
 //   leaf              SHA-256(write_set_digest || SHA-256(commit_evidence) ||
-//                     claims_digest) is computable, the claims digest being
-//                     SHA-256 of the claim text when the receipt carries one
-//                     (and equal to claims_digest when both are present);
-//   claim             (only when a claim is expected) the receipt proves
-//                     exactly that claim text;
+//                     claims_digest), the claims digest being SHA-256 of the
+//                     claim text when the receipt carries one;
+//   claim, claims_digest, application_claims
+//                     (when expected, or when an envelope carries
+//                     applicationClaims) the leaf's claims digest is that of
+//                     the claim text / the given digest / the recomputed
+//                     application claims digest;
 //   root_signature    the node key's DER ECDSA signature verifies over the
-//                     root recomputed from the leaf and the proof (the
-//                     32-byte root used as a prehashed SHA-256 digest);
-//   endorsement       the node certificate is signed by the service
-//                     certificate, directly or through service_endorsements
-//                     (each signed by the next, the last by the service).
-// A COSE receipt verifies when kid (when present) names the service key, the
-// leaf and claim checks pass, and root_signature: the service key's COSE_Sign1
-// signature verifies over the recomputed root as detached payload.
+//                     root recomputed from the leaf and the proof (the root
+//                     used as a prehashed SHA-256 digest);
+//   endorsement       one step per service_endorsements link: the node
+//                     certificate is signed by the first, each by the next
+//                     (a previous service identity endorsed by a later one);
+//   anchor            the last certificate is signed by a trust anchor.
+// A COSE receipt (RFC 9942, CCF profile):
+//   vds               395 is 2 (CCF_LEDGER_SHA256), else the receipt is skipped;
+//   kid               names a trust anchor (when present);
+//   leaf, claim(s)    as above (the claims digest is the data hash);
+//   root_signature    the anchor's COSE_Sign1 signature over the recomputed
+//                     root as detached payload (tried with each anchor the
+//                     kid names, or each anchor of the alg when there is none);
+//   anchor            which anchor that was.
+// A transparent statement: statement (its shape), issuer_signature (info:
+// the issuer's, not the ledger's), then each embedded receipt as above with
+// data_hash: the receipt's claims digest is SHA-256 of the statement with
+// an empty unprotected header.
+//
+// Without trust anchors (--check-integrity-only) every step that needs one
+// is skipped and no report is anchored: for a COSE receipt that includes
+// its signature, which only the service key can check.
 //
 // Certificate validity periods are not checked: a receipt proves what was
-// signed when it was signed, and CCF's own verifier does not check them
-// either (the real receipt in tests/vectors has long-expired certificates).
+// signed when it was signed, as CCF's own verifier does (the real receipts
+// in the vectors have long-expired certificates).
 //
-// Every check is reported (a check that could not run because an earlier
-// input was unusable fails with "not checked: ..."). ReceiptVerifier caches
-// each distinct (node certificate, root, signature) and each endorsement
-// chain it has verified, so receipts sharing a signed root cost one hash
-// walk each. It is not thread-safe: use one per thread.
+// ReceiptVerifier caches each distinct signed root and endorsement chain it
+// has verified, so receipts sharing a signed root cost a hash walk each. It
+// is not thread-safe: use one per thread.
 #pragma once
 
-#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,51 +54,50 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "bank/certificate.hpp"
 #include "bank/cose_receipt.hpp"
 #include "bank/receipt.hpp"
+#include "bank/receipt_report.hpp"
+#include "bank/transparent_statement.hpp"
+#include "bank/trust_anchors.hpp"
 
 namespace bank {
 
-struct Check {
-  std::string name;  // stable: scripts read it from --output json
-  bool passed = false;
-  std::string detail;
-};
-
-struct ReceiptReport {
-  std::string source;  // file name (set by the caller), for messages
-  std::string format;  // "json" or "cose"
-  std::optional<TxId> txid;
-  std::optional<TxId> signed_txid;  // COSE: the signature transaction
-  std::optional<std::string> claim;  // the claim text proven, when known
-  std::optional<Digest> leaf, root;
-  std::vector<Check> checks;
-
-  bool verified() const;
-  // The first failed check, or nullptr.
-  const Check* FirstFailure() const;
-  nlohmann::json ToJson() const;
+// What a receipt must prove besides its own integrity.
+struct Expected {
+  std::optional<std::string> claim;           // --claim TEXT
+  std::optional<Digest> claims_digest;        // --claims-digest, --application-claims
+  std::string claims_step = "claims_digest";  // the step's name
+  std::string claims_source;                  // for the step's detail
+  Expected() = default;
+  // A claim text alone, the common case (implicit on purpose).
+  Expected(std::optional<std::string> c) : claim(std::move(c)) {}  // NOLINT
+  Expected(const std::string& c) : claim(c) {}                     // NOLINT
 };
 
 struct VerifyStats {
   size_t receipts = 0;
-  size_t signatures_verified = 0;   // ECDSA verifications actually run
+  size_t signatures_verified = 0;  // ECDSA verifications actually run
   size_t signature_cache_hits = 0;
   size_t endorsements_verified = 0;  // endorsement chains actually checked
   size_t endorsement_cache_hits = 0;
 };
 
+// A receipt file's content, any form.
+using AnyReceipt = std::variant<Receipt, CoseReceipt, TransparentStatement>;
+// JSON (first non-blank byte '{'), a transparent statement (COSE_Sign1 with
+// 394) or a COSE receipt, by content.
+Result<AnyReceipt> ParseAnyReceipt(std::span<const uint8_t> content);
+
 class ReceiptVerifier {
  public:
-  // `service_cert` is the trust anchor.
-  explicit ReceiptVerifier(Certificate service_cert);
+  // No anchors: integrity only (see above).
+  explicit ReceiptVerifier(TrustAnchors anchors);
+  explicit ReceiptVerifier(const Certificate& service_cert);
 
-  ReceiptReport Verify(const Receipt& receipt, const std::optional<std::string>& expected_claim = std::nullopt);
-  ReceiptReport Verify(const CoseReceipt& receipt,
-                       const std::optional<std::string>& expected_claim = std::nullopt);
+  ReceiptReport Verify(const Receipt& receipt, const Expected& expected = {});
+  ReceiptReport Verify(const CoseReceipt& receipt, const Expected& expected = {});
+  ReceiptReport Verify(const TransparentStatement& statement, const Expected& expected = {});
+  ReceiptReport Verify(const AnyReceipt& receipt, const Expected& expected = {});
 
   const VerifyStats& stats() const { return stats_; }
 
@@ -101,24 +112,19 @@ class ReceiptVerifier {
     std::string common_name;
     std::string error;
   };
+  struct Chain {
+    std::vector<Check> steps;  // the endorsement links, then the anchor
+    std::string anchor;        // "" when not anchored
+  };
   const ParsedCert& NodeCert(const std::string& pem);
-  Check Endorsement(const Receipt& receipt, const ParsedCert& node);
+  const Chain& Endorsements(const Receipt& receipt, const ParsedCert& node);
 
-  Certificate service_cert_;
-  PublicKey service_key_;
-  std::optional<int64_t> service_alg_;  // COSE alg of the service key (EC keys only)
-  Bytes service_kid_hex_;               // kid as CCF writes it (hex of the SPKI digest)
-  Digest service_kid_raw_{};            // kid as CCF 6.x wrote it (the digest itself)
-  std::string service_name_;            // printable CN
+  TrustAnchors anchors_;
   std::unordered_map<std::string, ParsedCert> certs_;
-  std::unordered_map<std::string, bool> signatures_;  // cert || root || signature → verified
-  std::unordered_map<std::string, Check> endorsements_;  // cert || endorsements → outcome
+  std::unordered_map<std::string, bool> signatures_;      // cert || root || signature → verified
+  std::unordered_map<std::string, int> cose_signatures_;  // protected || root || sig → anchor, -1
+  std::unordered_map<std::string, Chain> chains_;         // cert || endorsements → outcome
   VerifyStats stats_;
 };
-
-// A receipt file's content, either form.
-using AnyReceipt = std::variant<Receipt, CoseReceipt>;
-// JSON (first non-blank byte '{') or COSE (CBOR) by content.
-Result<AnyReceipt> ParseAnyReceipt(std::span<const uint8_t> content);
 
 }  // namespace bank
