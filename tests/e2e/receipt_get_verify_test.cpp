@@ -97,7 +97,7 @@ TEST_CASE("the seed transfer's receipt proves exactly its claim, JSON and COSE",
   CHECK(report.exit_code == 7);
   json r = report.json()["receipts"][0];
   CHECK(r["verified"] == false);
-  for (const auto& c : r["checks"]) CHECK(c["passed"] == (c["name"] != "claim"));
+  for (const auto& c : r["steps"]) CHECK(c["passed"] == (c["step"] != "claim"));
 
   SECTION("COSE receipt") {
     auto cose = RunBankctl(
