@@ -11,7 +11,7 @@ __bankctl_subcommands() {
     "bankctl ledger") echo "audit" ;;
     "bankctl node") echo "config list state wait" ;;
     "bankctl node config") echo "join start" ;;
-    "bankctl receipt") echo "get verify" ;;
+    "bankctl receipt") echo "fetch get verify" ;;
     "bankctl sandbox") echo "down status up" ;;
   esac
 }
@@ -67,8 +67,9 @@ __bankctl_options() {
     "bankctl node state") echo "--help -h --node-cert" ;;
     "bankctl node wait") echo "--help -h --node-cert --state --timeout" ;;
     "bankctl receipt") echo "--help -h" ;;
+    "bankctl receipt fetch") echo "--help -h --out --cose --node" ;;
     "bankctl receipt get") echo "--help -h --wait --out --cose --node" ;;
-    "bankctl receipt verify") echo "--help -h --service-cert --claim" ;;
+    "bankctl receipt verify") echo "--help -h --service-cert --jwks --service-params --claim --application-claims --claims-digest --check-integrity-only" ;;
     "bankctl sandbox") echo "--help -h" ;;
     "bankctl sandbox down") echo "--help -h" ;;
     "bankctl sandbox status") echo "--help -h" ;;
@@ -151,9 +152,14 @@ __bankctl_option_value() {
     "bankctl node wait --node-cert") echo "@file" ;;
     "bankctl node wait --state") echo "@file" ;;
     "bankctl node wait --timeout") echo "@none" ;;
+    "bankctl receipt fetch --out") echo "@file" ;;
     "bankctl receipt get --out") echo "@file" ;;
     "bankctl receipt verify --service-cert") echo "@file" ;;
+    "bankctl receipt verify --jwks") echo "@file" ;;
+    "bankctl receipt verify --service-params") echo "@file" ;;
     "bankctl receipt verify --claim") echo "@file" ;;
+    "bankctl receipt verify --application-claims") echo "@file" ;;
+    "bankctl receipt verify --claims-digest") echo "@file" ;;
     "bankctl sandbox up --members") echo "@none" ;;
     "bankctl sandbox up --users") echo "@none" ;;
     "bankctl sandbox up --port") echo "@none" ;;
@@ -193,6 +199,7 @@ __bankctl_positional() {
     "bankctl id 0") echo "@file" ;;
     "bankctl keygen 0") echo "@file" ;;
     "bankctl ledger audit 0") echo "@file" ;;
+    "bankctl receipt fetch 0") echo "@file" ;;
     "bankctl receipt get 0") echo "@file" ;;
     "bankctl receipt verify "[0-9]*) echo "@file" ;;
     "bankctl tx 0") echo "@file" ;;
@@ -249,6 +256,7 @@ __bankctl_inherits() {
     "bankctl node state"|\
     "bankctl node wait"|\
     "bankctl receipt"|\
+    "bankctl receipt fetch"|\
     "bankctl receipt get"|\
     "bankctl receipt verify"|\
     "bankctl sandbox"|\

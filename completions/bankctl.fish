@@ -20,7 +20,7 @@ function __bankctl_subcommands --argument-names path
         case 'bankctl node config'
             string join \n join start
         case 'bankctl receipt'
-            string join \n get verify
+            string join \n fetch get verify
         case 'bankctl sandbox'
             string join \n down status up
     end
@@ -171,11 +171,21 @@ function __bankctl_option_value --argument-names path option
             echo '@file'
         case 'bankctl node wait --timeout'
             echo '@none'
+        case 'bankctl receipt fetch --out'
+            echo '@file'
         case 'bankctl receipt get --out'
             echo '@file'
         case 'bankctl receipt verify --service-cert'
             echo '@file'
+        case 'bankctl receipt verify --jwks'
+            echo '@file'
+        case 'bankctl receipt verify --service-params'
+            echo '@file'
         case 'bankctl receipt verify --claim'
+            echo '@file'
+        case 'bankctl receipt verify --application-claims'
+            echo '@file'
+        case 'bankctl receipt verify --claims-digest'
             echo '@file'
         case 'bankctl sandbox up --members'
             echo '@none'
@@ -237,6 +247,7 @@ function __bankctl_inherits --argument-names path
         'bankctl node state' \
         'bankctl node wait' \
         'bankctl receipt' \
+        'bankctl receipt fetch' \
         'bankctl receipt get' \
         'bankctl receipt verify' \
         'bankctl sandbox' \
@@ -598,9 +609,17 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l state -r -F
 complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l timeout -x -d 'Give up after SECONDS (exit code of a network error)'
 
 # bankctl receipt
+complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a fetch -d 'Fetch the receipt of a transaction, polling while the service answers 202 (bounded by --timeout)'
 complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a get -d 'Fetch the receipt of a transaction (your transfer, or any with --node)'
-complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a verify -d 'Verify receipts offline: leaf, proof, root signature, endorsement (exit 7 when one does not verify)'
+complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a verify -d 'Verify receipts offline, every form (CCF JSON, ACL camelCase, envelopes, COSE receipts, transparent statements) against trust anchors (exit 7 when one does not verify)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl receipt fetch
+complete -c bankctl -n '__bankctl_at \'bankctl receipt fetch\'' -F -d 'Transaction id VIEW.SEQNO (e.g. 2.18)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt fetch\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt fetch\'' -l out -r -F -d 'Write the receipt to FILE (default: stdout)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt fetch\'' -l cose -d 'The COSE receipt (RFC 9942, CCF profile) instead of CCF\'s JSON receipt'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt fetch\'' -l node -d 'Use /node/receipt (members: any transaction, governance included) instead of /app/receipt'
 
 # bankctl receipt get
 complete -c bankctl -n '__bankctl_at \'bankctl receipt get\'' -F -d 'Transaction id VIEW.SEQNO (e.g. 2.18)'
@@ -611,10 +630,15 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt get\'' -l cose -d '
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt get\'' -l node -d 'Use /node/receipt (members: any transaction, governance included) instead of /app/receipt'
 
 # bankctl receipt verify
-complete -c bankctl -n '__bankctl_at \'bankctl receipt verify\'' -F -d 'Receipt files or directories (JSON, managed-service envelope, COSE)'
+complete -c bankctl -n '__bankctl_at \'bankctl receipt verify\'' -F -d 'Receipt files or directories (any form, detected by content)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l help -s h -d 'Print this help message and exit'
-complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l service-cert -r -F -d 'The service certificate to trust (default: --cacert, or the workspace\'s service_cert.pem)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l service-cert -r -F -d 'A service certificate to trust: PEM (one or a bundle), DER, or a directory of them; repeatable (default: --cacert, or the workspace\'s service_cert.pem)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l jwks -r -F -d 'A JWKS of service keys to trust (a CCF or SCITT service\'s /jwks; EC keys matched by kid); repeatable'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l service-params -r -F -d 'A service parameters file to trust ({"parameters": [{"serviceCertificate": ...}]}, as the Code Transparency Service publishes); repeatable'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l claim -r -F -d 'Also check that each receipt proves exactly this claim text'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l application-claims -r -F -d 'Azure Confidential Ledger application claims (JSON array, LedgerEntry or ClaimDigest): recompute their digest as ACL\'s SDKs do and check it against the leaf'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l claims-digest -r -F -d 'Check that the leaf\'s claims digest is this 64-hex value (any other claims scheme)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l check-integrity-only -d 'Check everything but the trust anchor (leaf, proof, node signature, endorsement links): every line and the JSON say "not anchored"; exit 0 when all that holds'
 
 # bankctl sandbox
 complete -c bankctl -n '__bankctl_at \'bankctl sandbox\'' -a down -d 'Stop the workspace\'s sandbox (SIGTERM, then wait)'

@@ -70,8 +70,9 @@ __bankctl_subcommands() {
       'start:Configuration of the first node: starts a network with the banks as members and the constitution of governance-scripts/'
     ) ;;
     ('bankctl receipt') reply=(
+      'fetch:Fetch the receipt of a transaction, polling while the service answers 202 (bounded by --timeout)'
       'get:Fetch the receipt of a transaction (your transfer, or any with --node)'
-      'verify:Verify receipts offline: leaf, proof, root signature, endorsement (exit 7 when one does not verify)'
+      'verify:Verify receipts offline, every form (CCF JSON, ACL camelCase, envelopes, COSE receipts, transparent statements) against trust anchors (exit 7 when one does not verify)'
     ) ;;
     ('bankctl sandbox') reply=(
       'down:Stop the workspace'\''s sandbox (SIGTERM, then wait)'
@@ -369,6 +370,13 @@ __bankctl_options() {
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
     ) ;;
+    ('bankctl receipt fetch') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--out:Write the receipt to FILE (default: stdout)'
+      '--cose:The COSE receipt (RFC 9942, CCF profile) instead of CCF'\''s JSON receipt'
+      '--node:Use /node/receipt (members: any transaction, governance included) instead of /app/receipt'
+    ) ;;
     ('bankctl receipt get') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
@@ -380,8 +388,13 @@ __bankctl_options() {
     ('bankctl receipt verify') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
-      '--service-cert:The service certificate to trust (default: --cacert, or the workspace'\''s service_cert.pem)'
+      '--service-cert:A service certificate to trust: PEM (one or a bundle), DER, or a directory of them; repeatable (default: --cacert, or the workspace'\''s service_cert.pem)'
+      '--jwks:A JWKS of service keys to trust (a CCF or SCITT service'\''s /jwks; EC keys matched by kid); repeatable'
+      '--service-params:A service parameters file to trust ({"parameters": [{"serviceCertificate": ...}]}, as the Code Transparency Service publishes); repeatable'
       '--claim:Also check that each receipt proves exactly this claim text'
+      '--application-claims:Azure Confidential Ledger application claims (JSON array, LedgerEntry or ClaimDigest): recompute their digest as ACL'\''s SDKs do and check it against the leaf'
+      '--claims-digest:Check that the leaf'\''s claims digest is this 64-hex value (any other claims scheme)'
+      '--check-integrity-only:Check everything but the trust anchor (leaf, proof, node signature, endorsement links): every line and the JSON say "not anchored"; exit 0 when all that holds'
     ) ;;
     ('bankctl sandbox') reply=(
       '--help:Print this help message and exit'
@@ -486,9 +499,14 @@ __bankctl_option_value() {
     ('bankctl node wait --node-cert') REPLY='@file' ;;
     ('bankctl node wait --state') REPLY='@file' ;;
     ('bankctl node wait --timeout') REPLY='@none' ;;
+    ('bankctl receipt fetch --out') REPLY='@file' ;;
     ('bankctl receipt get --out') REPLY='@file' ;;
     ('bankctl receipt verify --service-cert') REPLY='@file' ;;
+    ('bankctl receipt verify --jwks') REPLY='@file' ;;
+    ('bankctl receipt verify --service-params') REPLY='@file' ;;
     ('bankctl receipt verify --claim') REPLY='@file' ;;
+    ('bankctl receipt verify --application-claims') REPLY='@file' ;;
+    ('bankctl receipt verify --claims-digest') REPLY='@file' ;;
     ('bankctl sandbox up --members') REPLY='@none' ;;
     ('bankctl sandbox up --users') REPLY='@none' ;;
     ('bankctl sandbox up --port') REPLY='@none' ;;
@@ -529,6 +547,7 @@ __bankctl_positional() {
     ('bankctl id 0') REPLY='@file' ;;
     ('bankctl keygen 0') REPLY='@file' ;;
     ('bankctl ledger audit 0') REPLY='@file' ;;
+    ('bankctl receipt fetch 0') REPLY='@file' ;;
     ('bankctl receipt get 0') REPLY='@file' ;;
     ('bankctl receipt verify '[0-9]*) REPLY='@file' ;;
     ('bankctl tx 0') REPLY='@file' ;;
@@ -586,6 +605,7 @@ __bankctl_inherits() {
     'bankctl node state'|\
     'bankctl node wait'|\
     'bankctl receipt'|\
+    'bankctl receipt fetch'|\
     'bankctl receipt get'|\
     'bankctl receipt verify'|\
     'bankctl sandbox'|\
