@@ -447,12 +447,13 @@ Result<AnyReceipt> ParseAnyReceipt(std::span<const uint8_t> content) {
     BANK_ASSIGN_OR_RETURN(Receipt r, ParseReceipt(AsString(content)));
     return AnyReceipt(std::move(r));
   }
-  if (LooksLikeTransparentStatement(content)) {
-    BANK_ASSIGN_OR_RETURN(TransparentStatement s, ParseTransparentStatement(content));
-    return AnyReceipt(std::move(s));
-  }
-  BANK_ASSIGN_OR_RETURN(CoseReceipt r, ParseCoseReceipt(content));
-  return AnyReceipt(std::move(r));
+  // A receipt first (the common case, decoded once); a statement, which
+  // has a payload and header 394, is not a receipt.
+  auto receipt = ParseCoseReceipt(content);
+  if (receipt.ok()) return AnyReceipt(std::move(*receipt));
+  if (!LooksLikeTransparentStatement(content)) return receipt.status();
+  BANK_ASSIGN_OR_RETURN(TransparentStatement s, ParseTransparentStatement(content));
+  return AnyReceipt(std::move(s));
 }
 
 }  // namespace bank
