@@ -72,6 +72,9 @@ pid_t RunningPid(const bank::SandboxLayout& layout) {
 }
 
 std::string UrlOf(const bank::SandboxLayout& layout) {
+  // Where the running bankd said it listens (the port may be kernel-chosen).
+  if (auto address = bank::ReadRpcAddress(layout.rpc_addresses_path); address.ok())
+    return "https://" + *address;
   auto config = bank::BankdConfig::Load(layout.config_path);
   return "https://" + (config.ok() ? config->rpc_address : std::string("127.0.0.1:8000"));
 }
@@ -137,7 +140,7 @@ Status OpenByGovernance(Context& ctx, const bank::SandboxLayout& layout, const s
 }
 
 Status Up(Context& ctx, const UpArgs& args) {
-  if (args.port < 1 || args.port > 65535) return Status::Usage("--port must be from 1 to 65535");
+  if (args.port < 0 || args.port > 65535) return Status::Usage("--port must be from 0 to 65535");
   const std::string root = WorkspaceRoot(ctx);
   const bank::SandboxLayout layout = bank::SandboxLayout::For(root);
   if (pid_t pid = RunningPid(layout)) {
@@ -145,8 +148,9 @@ Status Up(Context& ctx, const UpArgs& args) {
                                       "--workspace {} sandbox down`",
                                       root, pid, UrlOf(layout), root));
   }
-  if (!bank::PortIsFree("127.0.0.1", static_cast<unsigned short>(args.port)))
-    return Status::Exists(fmt::format("port {} on 127.0.0.1 is already in use; choose another with --port", args.port));
+  if (args.port != 0 && !bank::PortIsFree("127.0.0.1", static_cast<unsigned short>(args.port)))
+    return Status::Exists(
+        fmt::format("port {} on 127.0.0.1 is already in use; choose another with --port", args.port));
   BANK_ASSIGN_OR_RETURN(std::string bankd, FindBankd(args.bankd));
 
   const bool existing = fs::exists(layout.node_dir + "/ledger");
@@ -160,12 +164,17 @@ Status Up(Context& ctx, const UpArgs& args) {
   options.users_by_governance = true;
   BANK_ASSIGN_OR_RETURN(auto config, bank::PrepareSandbox(options));
 
+  fs::remove(layout.rpc_addresses_path);  // the previous run's
   BANK_ASSIGN_OR_RETURN(pid_t pid, bank::SpawnBankd(bankd, layout.config_path, layout.log_path));
   BANK_RETURN_IF_ERROR(bank::WriteFileAtomic(layout.pid_path, std::to_string(pid) + "\n"));
-  const std::string url = "https://" + config.rpc_address;
-  ctx.Progress("Waiting for bankd (pid " + std::to_string(pid) + ") to answer on " + url);
-  Status ready = bank::WaitUntilServing(pid, url, layout.service_cert_path, layout.log_path,
-                                        std::chrono::milliseconds(static_cast<int64_t>(ctx.settings.timeout_seconds * 1000)));
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(ctx.settings.timeout_seconds * 1000));
+  auto address = bank::WaitForRpcAddress(pid, layout.rpc_addresses_path, layout.log_path, timeout);
+  const std::string url = "https://" + (address.ok() ? *address : config.rpc_address);
+  Status ready = address.status();
+  if (ready.ok()) {
+    ctx.Progress("Waiting for bankd (pid " + std::to_string(pid) + ") to answer on " + url);
+    ready = bank::WaitUntilServing(pid, url, layout.service_cert_path, layout.log_path, timeout);
+  }
   if (!ready.ok()) {
     bank::StopProcess(pid, std::chrono::seconds(5));
     fs::remove(layout.pid_path);
@@ -233,6 +242,7 @@ Status Down(Context& ctx) {
   ctx.Progress("Stopping bankd (pid " + std::to_string(pid) + ")");
   const bool graceful = bank::StopProcess(pid, std::chrono::seconds(30));
   fs::remove(layout.pid_path);
+  fs::remove(layout.rpc_addresses_path);
   ctx.Emit({{"status", "stopped"}, {"workspace", root}, {"pid", pid}, {"graceful", graceful}},
            graceful ? fmt::format("stopped the sandbox in {} (pid {})", root, pid)
                     : fmt::format("bankd (pid {}) did not stop within 30 s and was killed", pid));
@@ -247,7 +257,8 @@ void Register(CLI::App& app, Context& ctx) {
   auto* up = sandbox->add_subcommand("up", "Create the workspace (identities, config) and start bankd in the background");
   up->add_option("--members", args->members, "Initial members, member0..N-1 (default 3)")->check(CLI::Range(1, 64));
   up->add_option("--users", args->users, "Initial users, user0..N-1 (default 2)")->check(CLI::Range(0, 64));
-  up->add_option("--port", args->port, "Port on 127.0.0.1 (default 8000)")->check(CLI::Range(1, 65535));
+  up->add_option("--port", args->port, "Port on 127.0.0.1 (default 8000; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
   up->add_option("--bankd", args->bankd, "The bankd binary (default: $BANKD, next to bankctl, or on PATH)");
   ctx.Bind(up, [&ctx, args] { return Up(ctx, *args); });
 

@@ -656,7 +656,7 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox status\'' -l help -
 complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l members -x -d 'Initial members, member0..N-1 (default 3)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l users -x -d 'Initial users, user0..N-1 (default 2)'
-complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l port -x -d 'Port on 127.0.0.1 (default 8000)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l port -x -d 'Port on 127.0.0.1 (default 8000; 0: any free port)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l bankd -r -F -d 'The bankd binary (default: $BANKD, next to bankctl, or on PATH)'
 
 # bankctl tx

@@ -413,7 +413,7 @@ __bankctl_options() {
       '-h:Print this help message and exit'
       '--members:Initial members, member0..N-1 (default 3)'
       '--users:Initial users, user0..N-1 (default 2)'
-      '--port:Port on 127.0.0.1 (default 8000)'
+      '--port:Port on 127.0.0.1 (default 8000; 0: any free port)'
       '--bankd:The bankd binary (default: $BANKD, next to bankctl, or on PATH)'
     ) ;;
     ('bankctl tx') reply=(

@@ -43,8 +43,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bankd: %s\n", node.status().message().c_str());
     return node.status().exit_code();
   }
+  // The port actually bound (rpc_address may ask for port 0: any free port).
+  const std::string address =
+      config->rpc_address.substr(0, config->rpc_address.rfind(':') + 1) + std::to_string((*node)->port());
   std::printf("bankd %s: service %s listening on https://%s (node %s)\n", BANK_VERSION,
-              (*node)->identity().service_cert.Id().substr(0, 16).c_str(), config->rpc_address.c_str(),
+              (*node)->identity().service_cert.Id().substr(0, 16).c_str(), address.c_str(),
               (*node)->identity().node_id.substr(0, 16).c_str());
   std::fflush(stdout);
   bank::Status status = (*node)->Run();

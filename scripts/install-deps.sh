@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates ccache
   libssl-dev openssl libcurl4-openssl-dev curl libnghttp2-dev
   nlohmann-json3-dev libfmt-dev libcli11-dev catch2
   libboost-dev libboost-system-dev libcbor-dev

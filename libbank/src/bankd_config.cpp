@@ -77,10 +77,11 @@ Result<std::chrono::milliseconds> ParseDuration(const json& value) {
 }
 
 Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base) {
-  BANK_RETURN_IF_ERROR(CheckKeys(j, "the configuration",
-                                 {"rpc_address", "published_address", "data_directory", "ledger",
-                                  "service_certificate_file", "node_certificate", "members", "users",
-                                  "ledger_signatures", "http_configuration", "worker_threads", "open_at_start"}));
+  BANK_RETURN_IF_ERROR(
+      CheckKeys(j, "the configuration",
+                {"rpc_address", "published_address", "data_directory", "ledger", "service_certificate_file",
+                 "node_certificate", "members", "users", "ledger_signatures", "http_configuration",
+                 "worker_threads", "open_at_start", "output_files"}));
   BankdConfig c;
   BANK_ASSIGN_OR_RETURN(c.rpc_address, String(j, "rpc_address", "config", false, c.rpc_address));
   BANK_ASSIGN_OR_RETURN(c.published_address, String(j, "published_address", "config", false, c.rpc_address));
@@ -162,6 +163,12 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
     if (!j["open_at_start"].is_boolean()) return Invalid("open_at_start must be true or false");
     c.open_at_start = j["open_at_start"].get<bool>();
   }
+  if (j.contains("output_files")) {
+    const auto& of = j["output_files"];
+    BANK_RETURN_IF_ERROR(CheckKeys(of, "output_files", {"rpc_addresses_file"}));
+    BANK_ASSIGN_OR_RETURN(c.rpc_addresses_file, String(of, "rpc_addresses_file", "output_files", false, ""));
+    if (!c.rpc_addresses_file.empty()) c.rpc_addresses_file = Resolve(base, c.rpc_addresses_file);
+  }
   size_t colon = c.rpc_address.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == c.rpc_address.size())
     return Invalid("rpc_address must be HOST:PORT, got \"" + c.rpc_address + "\"");
@@ -206,7 +213,9 @@ json BankdConfig::ToJson() const {
             {"http_configuration", {{"max_body_size", max_body_size}}},
             {"worker_threads", worker_threads},
             {"open_at_start", open_at_start}};
-  if (!published_address.empty() && published_address != rpc_address) j["published_address"] = published_address;
+  if (!published_address.empty() && published_address != rpc_address)
+    j["published_address"] = published_address;
+  if (!rpc_addresses_file.empty()) j["output_files"] = {{"rpc_addresses_file", rpc_addresses_file}};
   return j;
 }
 

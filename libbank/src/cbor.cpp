@@ -161,6 +161,17 @@ bool operator==(const Value& a, const Value& b) {
 
 namespace {
 
+// Bytewise lexicographic order of encoded keys (RFC 8949 section 4.2.1).
+// Spelled out rather than Bytes::operator<: GCC 12 at -O3 inlines that into
+// a memcmp whose length it cannot bound and warns (-Wstringop-overread) on
+// a read that cannot happen; here the length is visibly min(a, b).
+bool BytewiseLess(const bank::Bytes& a, const bank::Bytes& b) {
+  const size_t common = std::min(a.size(), b.size());
+  for (size_t i = 0; i < common; ++i)
+    if (a[i] != b[i]) return a[i] < b[i];
+  return a.size() < b.size();
+}
+
 // Appends what one libcbor head encoder writes (at most 9 bytes).
 template <typename Fn>
 void AppendHead(bank::Bytes& out, Fn&& encode) {
@@ -236,7 +247,7 @@ void EncodeInto(const Value& v, bank::Bytes& out) {
       entries.reserve(v.map().size());
       for (const auto& [key, value] : v.map()) entries.emplace_back(Encode(key), &value);
       std::sort(entries.begin(), entries.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
+                [](const auto& a, const auto& b) { return BytewiseLess(a.first, b.first); });
       AppendHead(out,
                  [&](unsigned char* b, size_t n) { return cbor_encode_map_start(entries.size(), b, n); });
       for (const auto& [key, value] : entries) {
@@ -490,7 +501,7 @@ class Builder {
     std::vector<bank::Bytes> keys;
     keys.reserve(map.map().size());
     for (const auto& entry : map.map()) keys.push_back(Encode(entry.first));
-    std::sort(keys.begin(), keys.end());
+    std::sort(keys.begin(), keys.end(), BytewiseLess);
     if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) return Error("map has a duplicate key");
     return Status::OK();
   }

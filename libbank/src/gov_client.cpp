@@ -1,8 +1,9 @@
 #include "bank/gov_client.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include "bank/encoding.hpp"
@@ -39,6 +40,31 @@ std::string BallotJs(bool accept) {
 // ---- result shapes -------------------------------------------------------------
 
 namespace {
+
+// The first run of exactly `length` lowercase hex digits in `text` (a
+// proposal id inside an error message), or "".
+std::string FindHexRun(std::string_view text, size_t length) {
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() && hex(text[i])) ++i;
+    if (i - start == length) return std::string(text.substr(start, length));
+    if (i == start) ++i;
+  }
+  return "";
+}
+
+// The decimal number right after `marker` in `text`, when there is one.
+std::optional<int64_t> NumberAfter(std::string_view text, std::string_view marker) {
+  size_t at = text.find(marker);
+  if (at == std::string_view::npos) return std::nullopt;
+  int64_t value = 0;
+  auto digits = text.substr(at + marker.size());
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end == digits.data()) return std::nullopt;
+  return value;
+}
 
 std::string Str(const json& j, const char* key) {
   auto it = j.find(key);
@@ -200,17 +226,12 @@ Result<Proposal> GovClient::ProposeAt(const json& proposal, int64_t created_at, 
   if (code == "ProposalReplay") {
     // Our own envelope, re-sent by the transport after the first attempt
     // got through: the service names the proposal it created.
-    std::smatch m;
-    const std::string message = ErrorMessage(r);
-    static const std::regex kId("[0-9a-f]{64}");
-    if (std::regex_search(message, m, kId)) return GetProposal(m.str());
+    std::string id = FindHexRun(ErrorMessage(r), 64);
+    if (!id.empty()) return GetProposal(id);
   }
   if (code == "ProposalCreatedTooLongAgo") {
-    std::smatch m;
-    const std::string message = ErrorMessage(r);
-    static const std::regex kMin("greater than ([0-9]+)");
-    if (std::regex_search(message, m, kMin)) {
-      int64_t minimum = std::stoll(m[1].str());
+    if (auto found = NumberAfter(ErrorMessage(r), "greater than ")) {
+      int64_t minimum = *found;
       if (may_adjust_clock && minimum - created_at <= kMaxClockSkewSeconds)
         return ProposeAt(proposal, minimum, false);
       return Status::Rejected("400 ProposalCreatedTooLongAgo: this machine's clock is " +

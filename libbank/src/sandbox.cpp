@@ -55,6 +55,7 @@ SandboxLayout SandboxLayout::For(const std::string& workspace) {
   l.config_path = l.node_dir + "/bankd.json";
   l.pid_path = l.node_dir + "/bankd.pid";
   l.log_path = l.node_dir + "/out";
+  l.rpc_addresses_path = l.node_dir + "/rpc_addresses.json";
   l.service_cert_path = l.common_dir + "/service_cert.pem";
   return l;
 }
@@ -86,6 +87,7 @@ Result<BankdConfig> PrepareSandbox(const SandboxOptions& options) {
     if (!options.users_by_governance) config.users.push_back({l.CertPath(name), nullptr});
   }
   config.open_at_start = !options.users_by_governance;
+  config.rpc_addresses_file = l.rpc_addresses_path;
   BANK_RETURN_IF_ERROR(WriteFileAtomic(l.config_path, config.ToJson().dump(2) + "\n", 0644));
   return config;
 }
@@ -158,6 +160,32 @@ Status WaitUntilServing(pid_t pid, const std::string& url, const std::string& se
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return Status::Network("bankd did not answer on " + url + " in time (" + last_error + ")");
+}
+
+Result<std::string> ReadRpcAddress(const std::string& rpc_addresses_path) {
+  // bankd writes the file atomically: it is either absent or whole.
+  std::ifstream in(rpc_addresses_path);
+  if (!in) return Status::NotFound(rpc_addresses_path + ": not written (is bankd running?)");
+  auto addresses = nlohmann::json::parse(in, nullptr, false);
+  if (addresses.is_object() && addresses.value("primary_rpc_interface", nlohmann::json()).is_string())
+    return addresses["primary_rpc_interface"].get<std::string>();
+  return Status::InputFile(rpc_addresses_path + ": no primary_rpc_interface address");
+}
+
+Result<std::string> WaitForRpcAddress(pid_t pid, const std::string& rpc_addresses_path,
+                                      const std::string& log_path, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto address = ReadRpcAddress(rpc_addresses_path);
+    if (address.ok() || address.status().code() != Code::kNotFound) return address;
+    if (Gone(pid)) {
+      return Status::Internal("bankd exited during start-up; last lines of " + log_path + ":\n" +
+                              FileTail(log_path, 10));
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Status::Network("bankd did not write " + rpc_addresses_path + " in time");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 bool IsBankdProcess(pid_t pid) {

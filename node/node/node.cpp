@@ -49,8 +49,23 @@ bank::Status Node::Init() {
   server.key = identity_.node_key;
   server.max_body_size = config_.max_body_size;
   server.threads = config_.worker_threads;
-  BANK_ASSIGN_OR_RETURN(server_,
-                        http::Server::Listen(std::move(server), [this](http::Request& r) { return router_->Handle(r); }));
+  const bool any_port = server.port == 0;
+  BANK_ASSIGN_OR_RETURN(server_, http::Server::Listen(std::move(server), [this](http::Request& r) {
+                          return router_->Handle(r);
+                        }));
+  if (any_port) {
+    // Port 0: the kernel chose one; from here on it is the node's address.
+    const bool published_default = config_.published_address == config_.rpc_address;
+    config_.rpc_address =
+        config_.rpc_address.substr(0, config_.rpc_address.rfind(':') + 1) + std::to_string(server_->port());
+    if (published_default) config_.published_address = config_.rpc_address;
+  }
+  if (!config_.rpc_addresses_file.empty()) {
+    // As cchost's output_files.rpc_addresses_file: how to reach this node.
+    const std::string addresses =
+        nlohmann::json{{"primary_rpc_interface", config_.rpc_address}}.dump() + "\n";
+    BANK_RETURN_IF_ERROR(bank::WriteFileAtomic(config_.rpc_addresses_file, addresses, 0644));
+  }
 
   ledger::EngineOptions options;
   options.directory = config_.ledger_directory;

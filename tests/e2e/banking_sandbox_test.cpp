@@ -38,13 +38,18 @@ Run Bankctl(const std::string& args) {
 TEST_CASE("bankctl sandbox up, status, down", "[e2e][sandbox]") {
   TempDir dir;
   const std::string ws = dir / "workspace";
-  const unsigned short port = FreeLoopbackPort();
   const std::string common = " --workspace '" + ws + "' ";
 
-  Run up = Bankctl(common + "sandbox up --members 2 --users 2 --port " + std::to_string(port));
+  // Port 0: the kernel picks one, and bankd says which in rpc_addresses.json.
+  Run up = Bankctl(common + "sandbox up --members 2 --users 2 --port 0");
   INFO(up.out);
   REQUIRE(up.exit_code == 0);
-  CHECK(up.out.find("https://127.0.0.1:" + std::to_string(port)) != std::string::npos);
+  auto address = ReadRpcAddress(ws + "/sandbox_0/rpc_addresses.json");
+  REQUIRE(address.ok());
+  const std::string url = "https://" + *address;
+  CHECK(address->rfind("127.0.0.1:", 0) == 0);
+  CHECK(address->substr(address->rfind(':') + 1) != "0");
+  CHECK(up.out.find(url) != std::string::npos);
   CHECK(up.out.find("curl --cacert " + ws + "/sandbox_common/service_cert.pem") != std::string::npos);
   for (const char* f : {"service_cert.pem", "member0_cert.pem", "member0_privk.pem", "member0_enc_pubk.pem",
                         "member0_enc_privk.pem", "member1_cert.pem", "user0_cert.pem", "user0_privk.pem",
@@ -55,7 +60,6 @@ TEST_CASE("bankctl sandbox up, status, down", "[e2e][sandbox]") {
   // Plain curl with the workspace's files, exactly as printed.
   auto user0 = Certificate::LoadFile(ws + "/sandbox_common/user0_cert.pem");
   REQUIRE(user0.ok());
-  const std::string url = "https://127.0.0.1:" + std::to_string(port);
   const std::string c = ws + "/sandbox_common/";
   auto created = RunCurl({"--cacert", c + "service_cert.pem", "--cert", c + "member0_cert.pem", "--key",
                           c + "member0_privk.pem", "-X", "PUT", url + "/app/account/" + user0->Id() + "/current_account"});
@@ -69,7 +73,7 @@ TEST_CASE("bankctl sandbox up, status, down", "[e2e][sandbox]") {
   CHECK(status.exit_code == 0);
   CHECK(status.out.find("service Open") != std::string::npos);
 
-  Run again = Bankctl(common + "sandbox up --port " + std::to_string(port));
+  Run again = Bankctl(common + "sandbox up --port 0");
   CHECK(again.exit_code == static_cast<int>(Code::kExists));
   CHECK(again.out.find("already running") != std::string::npos);
 

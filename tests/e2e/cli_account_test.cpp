@@ -8,6 +8,7 @@
 #include "bank/txid.hpp"
 #include "support/bankctl_run.hpp"
 #include "support/bankd_process.hpp"
+#include "support/ports.hpp"
 #include "support/temp_dir.hpp"
 
 namespace bank::test {
@@ -176,9 +177,10 @@ TEST_CASE("bankctl: exit codes follow the failure", "[e2e][cli]") {
     CHECK(Ctl(bankd, "ghost", {"account", "balance", "current_account"}).exit_code == 3);
   }
   SECTION("nothing listening -> 8, naming the server") {
-    const std::string server = "https://127.0.0.1:" + std::to_string(FreeLoopbackPort());
-    auto r = RunBankctl({"--server", server, "--workspace", bankd.workspace(), "--as", "user0", "--timeout", "5",
-                         "account", "balance", "current_account"});
+    RefusingPort refusing;  // bound, not listening
+    const std::string server = refusing.url();
+    auto r = RunBankctl({"--server", server, "--workspace", bankd.workspace(), "--as", "user0", "--timeout",
+                         "5", "account", "balance", "current_account"});
     CHECK(r.exit_code == 8);
     CHECK(r.err.find(server) != std::string::npos);
   }

@@ -1,12 +1,14 @@
 // A real bankd for end-to-end tests: a sandbox workspace in a TempDir
 // (identities made by bank::GenerateIdentity, as `bankctl sandbox` does),
-// the bankd binary (BANKD_PATH) on a free loopback port, and helpers to
-// talk to it over mTLS.
+// the bankd binary (BANKD_PATH) on a loopback port the kernel picks at each
+// start (bankd reports it in rpc_addresses.json), and helpers to talk to it
+// over mTLS.
 //
 //   bank::test::BankdProcess bankd;                     // started, answering
 //   auto user0 = bankd.Client("user0");                 // bank::HttpClient
 //   auto r = user0.Get("/app/balance/current_account");
-//   bankd.Kill(); bankd.Start();                        // same ledger, same port
+//   bankd.Kill(); bankd.Start();                        // same ledger, new port:
+//   user0 = bankd.Client("user0");                      // clients made afresh
 //
 // Construction throws std::runtime_error (with bankd's log tail) when bankd
 // does not come up; the destructor stops it (SIGTERM, then SIGKILL). bankd
@@ -41,7 +43,8 @@ class BankdProcess {
   BankdProcess(const BankdProcess&) = delete;
   BankdProcess& operator=(const BankdProcess&) = delete;
 
-  // Starts bankd on the workspace's ledger and waits until it answers.
+  // Starts bankd on the workspace's ledger and waits until it answers. The
+  // port (and so url()) is new at every start.
   // Throws std::runtime_error when it does not.
   void Start();
   // SIGTERM and wait; returns bankd's exit code (-1 when it had to be killed).
@@ -82,8 +85,5 @@ class BankdProcess {
   unsigned short port_ = 0;
   pid_t pid_ = 0;
 };
-
-// A loopback TCP port nothing listens on right now.
-unsigned short FreeLoopbackPort();
 
 }  // namespace bank::test

@@ -26,6 +26,7 @@
 #include "bank/hash.hpp"
 #include "bank/http_client.hpp"
 #include "bank/identity.hpp"
+#include "support/ports.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace bank;
@@ -34,30 +35,6 @@ using bank::test::TempDir;
 namespace {
 
 void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-// A port nothing listens on right now.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool CanConnect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // The service CA, a node certificate for 127.0.0.1 issued by it, a client
 // identity, and an unrelated CA.
@@ -122,29 +99,48 @@ struct Pki {
 // `openssl s_server -WWW` serving `dir`, requiring a client certificate.
 class OpensslServer {
  public:
-  OpensslServer(const Pki& pki, const std::string& dir) : port_(FreePort()) {
+  OpensslServer(const Pki& pki, const std::string& dir) {
+    // Port 0: the kernel picks one; s_server prints "ACCEPT 127.0.0.1:PORT".
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
       if (::chdir(dir.c_str()) != 0) ::_exit(126);
       int null = ::open("/dev/null", O_RDWR);
-      ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
-      std::string accept = "127.0.0.1:" + std::to_string(port_);
-      ::execlp("openssl", "openssl", "s_server", "-WWW", "-Verify", "1", "-cert", pki.node_cert.c_str(), "-key",
-               pki.node_key.c_str(), "-accept", accept.c_str(), static_cast<char*>(nullptr));
+      ::dup2(null, 0), ::dup2(out[1], 1), ::dup2(null, 2);
+      ::execlp("openssl", "openssl", "s_server", "-WWW", "-Verify", "1", "-cert", pki.node_cert.c_str(),
+               "-key", pki.node_key.c_str(), "-accept", "127.0.0.1:0", static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 400 && !CanConnect(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    REQUIRE(CanConnect(port_));
+    ::close(out[1]);
+    // Blocks until s_server has printed its address (it listens by then)
+    // or has exited (end of file); other lines come before it.
+    std::string line, said;
+    char c;
+    while (line.rfind("ACCEPT ", 0) != 0) {
+      said += line;
+      line.clear();
+      bool more = false;
+      while ((more = ::read(out[0], &c, 1) == 1) && c != '\n') line += c;
+      if (!more) break;
+    }
+    out_ = out[0];  // kept open: s_server must not get SIGPIPE on later output
+    INFO("openssl s_server said: " << said << line);
+    REQUIRE(line.rfind("ACCEPT 127.0.0.1:", 0) == 0);
+    port_ = std::stoi(line.substr(line.rfind(':') + 1));
+    REQUIRE(port_ > 0);
   }
   ~OpensslServer() {
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
+    ::close(out_);
   }
   int port() const { return port_; }
 
  private:
-  int port_;
+  int port_ = 0;
+  int out_ = -1;
   pid_t pid_ = -1;
 };
 
@@ -396,7 +392,8 @@ TEST_CASE("s_server: the host name is checked (certificate is for IP 127.0.0.1, 
 
 TEST_CASE("connection refused is kNetwork naming the server, after bounded retries", "[http]") {
   Pki pki;
-  TlsConfig config = pki.Config(FreePort());
+  bank::test::RefusingPort refusing;  // bound, not listening
+  TlsConfig config = pki.Config(refusing.port());
   auto client = HttpClient::Create(config, FastRetry(3));
   REQUIRE(client.ok());
   auto r = client->Get("/app/commit");

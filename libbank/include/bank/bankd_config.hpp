@@ -15,10 +15,14 @@
 //     "ledger_signatures": {"tx_count": 5000, "delay": "1000ms"},
 //     "http_configuration": {"max_body_size": "1MB"},
 //     "worker_threads": 2,
-//     "open_at_start": true
+//     "open_at_start": true,
+//     "output_files": {"rpc_addresses_file": "rpc_addresses.json"}
 //   }
 //
 // Relative paths are relative to the directory of the configuration file.
+// Port 0 in rpc_address: the kernel picks a free port. As CCF's cchost,
+// output_files.rpc_addresses_file (optional) is written once bankd listens:
+// {"primary_rpc_interface": "127.0.0.1:43117"}, with the real port.
 // Members and users are registered in the genesis transaction, i.e. only
 // when the ledger is empty; afterwards governance changes them.
 // "open_at_start" (default true): the genesis opens the service with the
@@ -30,10 +34,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bank/status.hpp"
 
@@ -64,6 +67,7 @@ struct BankdConfig {
   uint64_t max_body_size = 1 << 20;
   int worker_threads = 2;
   bool open_at_start = true;
+  std::string rpc_addresses_file;  // empty: not written
 
   // Parses and validates; unknown keys are errors (a typo must not pass
   // silently). Relative paths are resolved against `base_directory`.

@@ -4,7 +4,8 @@
 //   <workspace>/sandbox_common/  service_cert.pem, memberN_{cert,privk,enc_pubk,enc_privk}.pem,
 //                                userN_{cert,privk}.pem
 //   <workspace>/sandbox_0/       bankd.json (config), bankd.pid, out (bankd's
-//                                stdout+stderr), data/ (node identity), ledger/
+//                                stdout+stderr), rpc_addresses.json (where bankd
+//                                listens), data/ (node identity), ledger/
 #pragma once
 
 #include <sys/types.h>
@@ -23,6 +24,7 @@ struct SandboxLayout {
   std::string common_dir;  // <workspace>/sandbox_common
   std::string node_dir;    // <workspace>/sandbox_0
   std::string config_path, pid_path, log_path, service_cert_path;
+  std::string rpc_addresses_path;  // written by bankd once it listens
 
   static SandboxLayout For(const std::string& workspace);
   std::string CertPath(const std::string& name) const { return common_dir + "/" + name + "_cert.pem"; }
@@ -34,7 +36,7 @@ struct SandboxOptions {
   int members = 3;
   int users = 2;
   std::string host = "127.0.0.1";
-  unsigned short port = 8000;
+  unsigned short port = 8000;  // 0: the kernel picks one (see WaitForRpcAddress)
   uint64_t signature_tx_count = 5000;
   std::chrono::milliseconds signature_delay{1000};
   // As CCF's sandbox: bankd starts Opening with the members only, and the
@@ -66,6 +68,16 @@ Result<pid_t> SpawnBankd(const std::string& bankd_path, const std::string& confi
 // tail goes into the error.
 Status WaitUntilServing(pid_t pid, const std::string& url, const std::string& service_cert_path,
                         const std::string& log_path, std::chrono::milliseconds timeout);
+
+// The address ("HOST:PORT") a running bankd wrote to its rpc_addresses
+// file; NotFound when there is none.
+Result<std::string> ReadRpcAddress(const std::string& rpc_addresses_path);
+
+// Waits until bankd `pid` has written `rpc_addresses_path` (remove a stale
+// one before starting it) and returns its address, "HOST:PORT". Fails when
+// the process exits or `timeout` passes, with `log_path`'s tail.
+Result<std::string> WaitForRpcAddress(pid_t pid, const std::string& rpc_addresses_path,
+                                      const std::string& log_path, std::chrono::milliseconds timeout);
 
 // Whether `pid` is a live bankd process (guards against reused pids).
 bool IsBankdProcess(pid_t pid);
