@@ -11,6 +11,9 @@
 // for CCF's JSON form (node key signs) and the COSE form (service key signs).
 // CURVE is the node and service key curve: secp384r1 is what bankd and CCF
 // use by default, secp256r1 what the real CCF receipt in tests/vectors uses.
+#include "bank/receipt_verify.hpp"
+
+#include <fmt/format.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,11 +25,8 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "bank/cose_receipt.hpp"
 #include "bank/receipt.hpp"
-#include "bank/receipt_verify.hpp"
 #include "ledger/engine.hpp"
 #include "receipts/receipts.hpp"
 
@@ -68,13 +68,16 @@ Issued Issue(size_t n, bool sign_each, bank::Curve curve) {
   auto node_key = Must(bank::PrivateKey::GenerateEc(curve), "node key");
   bank::CertificateSpec node_spec;
   node_spec.common_name = "CCF Node";
-  auto node_cert = Must(bank::Certificate::Issue(node_key.Public(), node_spec, service_cert, service_key), "node cert");
+  auto node_cert =
+      Must(bank::Certificate::Issue(node_key.Public(), node_spec, service_cert, service_key), "node cert");
 
   bankd::ledger::EngineOptions options;
   options.directory = dir + "/ledger";
   options.node_cert = node_cert;
   options.node_key = node_key;
   options.service_cert = service_cert;
+  options.service_key = service_key;
+  options.secret_file = dir + "/ledger_secret";
   options.signature_tx_count = 1u << 30;  // signatures only when asked
   options.signature_interval = std::chrono::hours(24);
   auto engine = Must(bankd::ledger::Engine::Open(options), "engine");
@@ -102,8 +105,9 @@ Issued Issue(size_t n, bool sign_each, bank::Curve curve) {
     auto it = cose_roots.find(m->signature_txid.seqno);
     if (it == cose_roots.end())
       it = cose_roots
-               .emplace(m->signature_txid.seqno,
-                        Must(bank::SignRootCose(service_key, {m->root, m->signature_txid, 1700000000}), "COSE"))
+               .emplace(
+                   m->signature_txid.seqno,
+                   Must(bank::SignRootCose(service_key, {m->root, m->signature_txid, 1700000000}), "COSE"))
                .first;
     bank::ReceiptLeaf leaf{m->write_set_digest, m->commit_evidence, m->claims_digest, {}};
     out.cose.push_back(bank::EncodeCoseReceipt(it->second, leaf, m->proof));
@@ -127,20 +131,22 @@ void Rate(const Items& items, const bank::Certificate& service, const char* labe
   const auto start = Clock::now();
   const double cpu_start = CpuSeconds();
   for (const auto& item : items) {
-    auto parsed = Must(bank::ParseAnyReceipt(bank::AsBytes(std::string_view(
-                           reinterpret_cast<const char*>(item.data()), item.size()))),
+    auto parsed = Must(bank::ParseAnyReceipt(bank::AsBytes(
+                           std::string_view(reinterpret_cast<const char*>(item.data()), item.size()))),
                        "parse");
     auto report = std::visit([&](const auto& r) { return verifier.Verify(r); }, parsed);
-    if (!report.verified()) Die(std::string(label) + ": a receipt does not verify: " + report.FirstFailure()->detail);
+    if (!report.verified())
+      Die(std::string(label) + ": a receipt does not verify: " + report.FirstFailure()->detail);
   }
   const double cpu = CpuSeconds() - cpu_start;
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   const double count = static_cast<double>(items.size());
   const auto& s = verifier.stats();
-  std::printf("%-12s %6zu receipts: %9.0f /s per core (%.3f s CPU), %9.0f /s wall (%.3f s); %zu signatures "
-              "verified, %zu from cache\n",
-              label, items.size(), count / cpu, cpu, count / wall, wall, s.signatures_verified,
-              s.signature_cache_hits);
+  std::printf(
+      "%-12s %6zu receipts: %9.0f /s per core (%.3f s CPU), %9.0f /s wall (%.3f s); %zu signatures "
+      "verified, %zu from cache\n",
+      label, items.size(), count / cpu, cpu, count / wall, wall, s.signatures_verified,
+      s.signature_cache_hits);
 }
 
 }  // namespace
@@ -153,7 +159,8 @@ int main(int argc, char** argv) {
   std::printf("receipt verification, one thread, %s keys, %zu receipts per run\n", bank::CurveName(curve), n);
   for (bool cold : {true, false}) {
     Issued issued = Issue(n, cold, curve);
-    std::printf("%s: %zu signed root(s)\n", cold ? "cold (a signed root per receipt)" : "shared (one signed root)",
+    std::printf("%s: %zu signed root(s)\n",
+                cold ? "cold (a signed root per receipt)" : "shared (one signed root)",
                 issued.distinct_roots);
     Rate(issued.json, issued.service_cert, cold ? "json cold" : "json shared");
     Rate(issued.cose, issued.service_cert, cold ? "cose cold" : "cose shared");

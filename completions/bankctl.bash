@@ -8,7 +8,7 @@ __bankctl_subcommands() {
     "bankctl account") echo "balance create deposit history info list transfer" ;;
     "bankctl gov") echo "activate finish list members nodes prepare propose show sign users vote wait withdraw" ;;
     "bankctl gov propose") echo "add-member add-user open-service raw remove-js-app remove-member remove-user set-constitution set-js-app set-member-data set-user-data trust-node" ;;
-    "bankctl ledger") echo "audit" ;;
+    "bankctl ledger") echo "audit read" ;;
     "bankctl node") echo "config list state wait" ;;
     "bankctl node config") echo "join start" ;;
     "bankctl receipt") echo "fetch get verify" ;;
@@ -58,7 +58,8 @@ __bankctl_options() {
     "bankctl id") echo "--help -h" ;;
     "bankctl keygen") echo "--help -h --enc-key --gen-enc-key --curve --dir --out --force" ;;
     "bankctl ledger") echo "--help -h" ;;
-    "bankctl ledger audit") echo "--help -h --service-cert" ;;
+    "bankctl ledger audit") echo "--help -h --service-cert --snapshot --ledger-secret --uncommitted" ;;
+    "bankctl ledger read") echo "--help -h --tables --digests-only --uncommitted --jsonl --ledger-secret" ;;
     "bankctl node") echo "--help -h" ;;
     "bankctl node config") echo "--help -h" ;;
     "bankctl node config join") echo "--help -h --platform --enclave-file --rpc-address --published-address --node-address --san --identity-dir --node-dir --out --force --target --service-cert" ;;
@@ -123,6 +124,10 @@ __bankctl_option_value() {
     "bankctl keygen --curve") echo "secp384r1 secp256r1" ;;
     "bankctl keygen --dir"|"bankctl keygen --out") echo "@file" ;;
     "bankctl ledger audit --service-cert") echo "@file" ;;
+    "bankctl ledger audit --snapshot") echo "@file" ;;
+    "bankctl ledger audit --ledger-secret") echo "@file" ;;
+    "bankctl ledger read --tables") echo "@file" ;;
+    "bankctl ledger read --ledger-secret") echo "@file" ;;
     "bankctl node config join --platform") echo "virtual snp" ;;
     "bankctl node config join --enclave-file") echo "@file" ;;
     "bankctl node config join --rpc-address") echo "@file" ;;
@@ -198,7 +203,8 @@ __bankctl_positional() {
     "bankctl gov withdraw 0") echo "@file" ;;
     "bankctl id 0") echo "@file" ;;
     "bankctl keygen 0") echo "@file" ;;
-    "bankctl ledger audit 0") echo "@file" ;;
+    "bankctl ledger audit "[0-9]*) echo "@file" ;;
+    "bankctl ledger read "[0-9]*) echo "@file" ;;
     "bankctl receipt fetch 0") echo "@file" ;;
     "bankctl receipt get 0") echo "@file" ;;
     "bankctl receipt verify "[0-9]*) echo "@file" ;;
@@ -248,6 +254,7 @@ __bankctl_inherits() {
     "bankctl keygen"|\
     "bankctl ledger"|\
     "bankctl ledger audit"|\
+    "bankctl ledger read"|\
     "bankctl node"|\
     "bankctl node config"|\
     "bankctl node config join"|\

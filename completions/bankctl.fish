@@ -14,7 +14,7 @@ function __bankctl_subcommands --argument-names path
         case 'bankctl gov propose'
             string join \n add-member add-user open-service raw remove-js-app remove-member remove-user set-constitution set-js-app set-member-data set-user-data trust-node
         case 'bankctl ledger'
-            string join \n audit
+            string join \n audit read
         case 'bankctl node'
             string join \n config list state wait
         case 'bankctl node config'
@@ -112,6 +112,14 @@ function __bankctl_option_value --argument-names path option
         case 'bankctl keygen --dir' 'bankctl keygen --out'
             echo '@file'
         case 'bankctl ledger audit --service-cert'
+            echo '@file'
+        case 'bankctl ledger audit --snapshot'
+            echo '@file'
+        case 'bankctl ledger audit --ledger-secret'
+            echo '@file'
+        case 'bankctl ledger read --tables'
+            echo '@file'
+        case 'bankctl ledger read --ledger-secret'
             echo '@file'
         case 'bankctl node config join --platform'
             echo 'virtual snp'
@@ -239,6 +247,7 @@ function __bankctl_inherits --argument-names path
         'bankctl keygen' \
         'bankctl ledger' \
         'bankctl ledger audit' \
+        'bankctl ledger read' \
         'bankctl node' \
         'bankctl node config' \
         'bankctl node config join' \
@@ -313,7 +322,7 @@ complete -c bankctl -n '__bankctl_at \'bankctl\'' -a completion -d 'Print the sh
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a gov -d 'Governance: proposals, ballots, members (COSE_Sign1-signed)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a id -d 'Print the CCF id of a certificate (SHA-256 of its DER encoding)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a keygen -d 'Create an identity: NAME_privk.pem and NAME_cert.pem (as keygenerator.sh)'
-complete -c bankctl -n '__bankctl_at \'bankctl\'' -a ledger -d 'bankd\'s ledger files, offline'
+complete -c bankctl -n '__bankctl_at \'bankctl\'' -a ledger -d 'CCF ledger directories (bankd\'s or a CCF service\'s), offline'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a node -d 'Real CCF nodes: configuration for cchost'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a receipt -d 'Transaction receipts: fetch them, verify them offline'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a sandbox -d 'A local bankd laid out like CCF\'s sandbox (workspace/sandbox_common)'
@@ -542,13 +551,26 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl keygen\'' -l dir -l out -r 
 complete -c bankctl -n '__bankctl_in_scope \'bankctl keygen\'' -l force -d 'Overwrite existing files'
 
 # bankctl ledger
-complete -c bankctl -n '__bankctl_at \'bankctl ledger\'' -a audit -d 'Re-verify a ledger directory: checksums, chain, every leaf and root, every signature and endorsement (exit 7 naming the first transaction that does not verify)'
+complete -c bankctl -n '__bankctl_at \'bankctl ledger\'' -a audit -d 'Re-verify a CCF ledger: framing, every leaf and root, node and COSE signatures, endorsements, governance envelopes (exit 7 when anything does not verify)'
+complete -c bankctl -n '__bankctl_at \'bankctl ledger\'' -a read -d 'Show a CCF ledger\'s transactions and tables (like read_ledger.py)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger\'' -l help -s h -d 'Print this help message and exit'
 
 # bankctl ledger audit
-complete -c bankctl -n '__bankctl_at \'bankctl ledger audit\'' -F -d 'The ledger directory (ledger_<seqno>.chunk files)'
+complete -c bankctl -n '__bankctl_at \'bankctl ledger audit\'' -F -d 'Ledger directories or chunk files'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger audit\'' -l help -s h -d 'Print this help message and exit'
-complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger audit\'' -l service-cert -r -F -d 'The service certificate that must endorse the node certificates (default: --cacert, or the workspace\'s service_cert.pem)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger audit\'' -l service-cert -r -F -d 'A service certificate the ledger must record as one of its identities'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger audit\'' -l snapshot -r -F -d 'Start from this snapshot file (its receipt is verified first) instead of seqno 1'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger audit\'' -l ledger-secret -r -F -d 'The ledger secret (bankd\'s data directory): also check every entry\'s AES-GCM tag'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger audit\'' -l uncommitted -d 'Also read uncommitted chunks (ledger_<first>)'
+
+# bankctl ledger read
+complete -c bankctl -n '__bankctl_at \'bankctl ledger read\'' -F -d 'Ledger directories or chunk files'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger read\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger read\'' -l tables -r -F -d 'Only tables whose name matches this regular expression'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger read\'' -l digests-only -d 'Only each transaction\'s id and write set digest'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger read\'' -l uncommitted -d 'Also read uncommitted chunks (ledger_<first>)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger read\'' -l jsonl -d 'With --output json: one JSON object per line per transaction'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl ledger read\'' -l ledger-secret -r -F -d 'Decrypt private tables with this ledger secret'
 
 # bankctl node
 complete -c bankctl -n '__bankctl_at \'bankctl node\'' -a config -d 'Write a cchost configuration file for a CCF node'

@@ -12,7 +12,7 @@ __bankctl_subcommands() {
       'gov:Governance: proposals, ballots, members (COSE_Sign1-signed)'
       'id:Print the CCF id of a certificate (SHA-256 of its DER encoding)'
       'keygen:Create an identity: NAME_privk.pem and NAME_cert.pem (as keygenerator.sh)'
-      'ledger:bankd'\''s ledger files, offline'
+      'ledger:CCF ledger directories (bankd'\''s or a CCF service'\''s), offline'
       'node:Real CCF nodes: configuration for cchost'
       'receipt:Transaction receipts: fetch them, verify them offline'
       'sandbox:A local bankd laid out like CCF'\''s sandbox (workspace/sandbox_common)'
@@ -57,7 +57,8 @@ __bankctl_subcommands() {
       'trust-node:transition_node_to_trusted'
     ) ;;
     ('bankctl ledger') reply=(
-      'audit:Re-verify a ledger directory: checksums, chain, every leaf and root, every signature and endorsement (exit 7 naming the first transaction that does not verify)'
+      'audit:Re-verify a CCF ledger: framing, every leaf and root, node and COSE signatures, endorsements, governance envelopes (exit 7 when anything does not verify)'
+      'read:Show a CCF ledger'\''s transactions and tables (like read_ledger.py)'
     ) ;;
     ('bankctl node') reply=(
       'config:Write a cchost configuration file for a CCF node'
@@ -305,7 +306,19 @@ __bankctl_options() {
     ('bankctl ledger audit') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
-      '--service-cert:The service certificate that must endorse the node certificates (default: --cacert, or the workspace'\''s service_cert.pem)'
+      '--service-cert:A service certificate the ledger must record as one of its identities'
+      '--snapshot:Start from this snapshot file (its receipt is verified first) instead of seqno 1'
+      '--ledger-secret:The ledger secret (bankd'\''s data directory): also check every entry'\''s AES-GCM tag'
+      '--uncommitted:Also read uncommitted chunks (ledger_<first>)'
+    ) ;;
+    ('bankctl ledger read') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--tables:Only tables whose name matches this regular expression'
+      '--digests-only:Only each transaction'\''s id and write set digest'
+      '--uncommitted:Also read uncommitted chunks (ledger_<first>)'
+      '--jsonl:With --output json: one JSON object per line per transaction'
+      '--ledger-secret:Decrypt private tables with this ledger secret'
     ) ;;
     ('bankctl node') reply=(
       '--help:Print this help message and exit'
@@ -470,6 +483,10 @@ __bankctl_option_value() {
     ('bankctl keygen --curve') REPLY='secp384r1 secp256r1' ;;
     ('bankctl keygen --dir'|'bankctl keygen --out') REPLY='@file' ;;
     ('bankctl ledger audit --service-cert') REPLY='@file' ;;
+    ('bankctl ledger audit --snapshot') REPLY='@file' ;;
+    ('bankctl ledger audit --ledger-secret') REPLY='@file' ;;
+    ('bankctl ledger read --tables') REPLY='@file' ;;
+    ('bankctl ledger read --ledger-secret') REPLY='@file' ;;
     ('bankctl node config join --platform') REPLY='virtual snp' ;;
     ('bankctl node config join --enclave-file') REPLY='@file' ;;
     ('bankctl node config join --rpc-address') REPLY='@file' ;;
@@ -546,7 +563,8 @@ __bankctl_positional() {
     ('bankctl gov withdraw 0') REPLY='@file' ;;
     ('bankctl id 0') REPLY='@file' ;;
     ('bankctl keygen 0') REPLY='@file' ;;
-    ('bankctl ledger audit 0') REPLY='@file' ;;
+    ('bankctl ledger audit '[0-9]*) REPLY='@file' ;;
+    ('bankctl ledger read '[0-9]*) REPLY='@file' ;;
     ('bankctl receipt fetch 0') REPLY='@file' ;;
     ('bankctl receipt get 0') REPLY='@file' ;;
     ('bankctl receipt verify '[0-9]*) REPLY='@file' ;;
@@ -597,6 +615,7 @@ __bankctl_inherits() {
     'bankctl keygen'|\
     'bankctl ledger'|\
     'bankctl ledger audit'|\
+    'bankctl ledger read'|\
     'bankctl node'|\
     'bankctl node config'|\
     'bankctl node config join'|\

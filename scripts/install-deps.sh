@@ -11,7 +11,7 @@ packages=(
   libboost-dev libboost-system-dev libcbor-dev
   clang clang-format libclang-rt-14-dev llvm
   man-db groff-base bash-completion zsh fish bsdextrautils procps iproute2
-  nodejs
+  nodejs python3 python3-cryptography
 )
 # npm runs the CCF bundle's tests (ccf-app/, tests/contract/). Debian ships it
 # as its own package; a nodejs from elsewhere may bring its own npm.

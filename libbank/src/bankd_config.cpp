@@ -89,14 +89,19 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
   BANK_ASSIGN_OR_RETURN(c.service_certificate_file,
                         String(j, "service_certificate_file", "config", false, c.service_certificate_file));
   if (j.contains("ledger")) {
-    BANK_RETURN_IF_ERROR(CheckKeys(j["ledger"], "ledger", {"directory"}));
-    BANK_ASSIGN_OR_RETURN(c.ledger_directory, String(j["ledger"], "directory", "ledger", false, c.ledger_directory));
+    BANK_RETURN_IF_ERROR(CheckKeys(j["ledger"], "ledger", {"directory", "chunk_size"}));
+    if (j["ledger"].contains("chunk_size")) {
+      BANK_ASSIGN_OR_RETURN(c.ledger_chunk_size, ParseByteSize(j["ledger"]["chunk_size"]));
+    }
+    BANK_ASSIGN_OR_RETURN(c.ledger_directory,
+                          String(j["ledger"], "directory", "ledger", false, c.ledger_directory));
   }
   if (j.contains("node_certificate")) {
     const auto& nc = j["node_certificate"];
     BANK_RETURN_IF_ERROR(CheckKeys(nc, "node_certificate", {"subject_alt_names"}));
     if (nc.contains("subject_alt_names")) {
-      if (!nc["subject_alt_names"].is_array()) return Invalid("node_certificate.subject_alt_names must be an array");
+      if (!nc["subject_alt_names"].is_array())
+        return Invalid("node_certificate.subject_alt_names must be an array");
       c.subject_alt_names.clear();
       for (const auto& san : nc["subject_alt_names"]) {
         if (!san.is_string()) return Invalid("node_certificate.subject_alt_names must hold strings");
@@ -110,7 +115,8 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
   if (j.contains("members")) {
     if (!j["members"].is_array()) return Invalid("members must be an array");
     for (const auto& m : j["members"]) {
-      BANK_RETURN_IF_ERROR(CheckKeys(m, "members[]", {"certificate_file", "encryption_public_key_file", "member_data"}));
+      BANK_RETURN_IF_ERROR(
+          CheckKeys(m, "members[]", {"certificate_file", "encryption_public_key_file", "member_data"}));
       BankdMemberConfig member;
       BANK_ASSIGN_OR_RETURN(member.certificate_file, String(m, "certificate_file", "members[]", true));
       BANK_ASSIGN_OR_RETURN(member.encryption_public_key_file,
@@ -204,12 +210,13 @@ json BankdConfig::ToJson() const {
   }
   json j = {{"rpc_address", rpc_address},
             {"data_directory", data_directory},
-            {"ledger", {{"directory", ledger_directory}}},
+            {"ledger", {{"directory", ledger_directory}, {"chunk_size", ledger_chunk_size}}},
             {"service_certificate_file", service_certificate_file},
             {"node_certificate", {{"subject_alt_names", subject_alt_names}}},
             {"members", members},
             {"users", users},
-            {"ledger_signatures", {{"tx_count", signature_tx_count}, {"delay", std::to_string(signature_delay.count()) + "ms"}}},
+            {"ledger_signatures",
+             {{"tx_count", signature_tx_count}, {"delay", std::to_string(signature_delay.count()) + "ms"}}},
             {"http_configuration", {{"max_body_size", max_body_size}}},
             {"worker_threads", worker_threads},
             {"open_at_start", open_at_start}};

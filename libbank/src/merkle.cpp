@@ -54,9 +54,49 @@ std::vector<ProofStep> MerkleTree::Proof(size_t index, size_t n) const {
   return proof;
 }
 
+std::vector<Digest> MerkleTree::PrefixPeaks(size_t n) const {
+  std::vector<Digest> peaks;
+  size_t start = 0;
+  for (size_t k = levels_.size(); k-- > 0;) {
+    if (((n >> k) & 1) == 0) continue;
+    peaks.push_back(levels_[k][start >> k]);
+    start += size_t{1} << k;
+  }
+  return peaks;
+}
+
 void MerkleTree::Truncate(size_t new_size) {
   for (size_t k = 0; k < levels_.size(); ++k) levels_[k].resize(std::min(levels_[k].size(), new_size >> k));
   while (!levels_.empty() && levels_.back().empty() && levels_.size() > 1) levels_.pop_back();
+}
+
+MerkleFrontier MerkleFrontier::FromPeaks(uint64_t size, std::vector<Digest> peaks) {
+  MerkleFrontier f;
+  f.size_ = size;
+  f.peaks_ = std::move(peaks);
+  for (int k = 63; k >= 0; --k)
+    if ((size >> k) & 1) f.heights_.push_back(k);
+  return f;
+}
+
+void MerkleFrontier::Append(const Digest& leaf) {
+  peaks_.push_back(leaf);
+  heights_.push_back(0);
+  while (heights_.size() >= 2 && heights_[heights_.size() - 1] == heights_[heights_.size() - 2]) {
+    Digest merged = Sha256Concat({peaks_[peaks_.size() - 2], peaks_.back()});
+    peaks_.pop_back();
+    heights_.pop_back();
+    peaks_.back() = merged;
+    ++heights_.back();
+  }
+  ++size_;
+}
+
+Digest MerkleFrontier::Root() const {
+  if (peaks_.empty()) return Digest{};
+  Digest acc = peaks_.back();
+  for (size_t i = peaks_.size() - 1; i-- > 0;) acc = Sha256Concat({peaks_[i], acc});
+  return acc;
 }
 
 }  // namespace bank

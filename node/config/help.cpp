@@ -24,6 +24,8 @@ unknown keys are errors):
   data_directory              service and node keys and certificates, created
                               at first start and reused (default "data")
   ledger.directory            the ledger (default "ledger")
+  ledger.chunk_size           complete a chunk at a signature after this many
+                              bytes (default "5MB", as CCF)
   service_certificate_file    where the service certificate is written at
                               start (default "service_cert.pem")
   node_certificate.subject_alt_names

@@ -234,7 +234,7 @@ Reason ValidateTransitionServiceToOpen(const json& args) {
 }
 
 Reason ApplyTransitionServiceToOpen(const json& args, ApplyContext& ctx) {
-  json service = ReadJson(ctx.tx, gt::kServiceInfo, gt::kSingletonKey);
+  json service = ReadJson(ctx.tx, gt::kServiceInfo, std::string(gt::kSingletonKey));
   if (!service.is_object()) return std::string("Service information could not be found");
   const std::string status = service.value("status", "");
   if (status == "Recovering" && Arg(args, "previous_service_identity") == nullptr)

@@ -62,7 +62,9 @@ bool IsActive(const kv::Tx& tx, const std::string& member_id) {
 }
 
 void RecordHistory(kv::Tx& tx, const Request& request) {
-  tx.Put(tables::kCoseHistory, request.caller.id, bank::Base64Encode(bank::AsBytes(request.body)));
+  // As CCF: a JSON string holding the envelope's base64.
+  tx.Put(tables::kCoseHistory, request.caller.id,
+         json(bank::Base64Encode(bank::AsBytes(request.body))).dump());
 }
 
 GovContext Context(const ledger::Engine& engine) { return {engine.CurrentRoot(), engine.LastSignedRoot()}; }

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bank/ledger_format.hpp"
+#include "bank/write_set.hpp"
 
 namespace bankd::kv {
 

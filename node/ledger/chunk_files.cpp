@@ -3,6 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+
+#include "bank/ledger_files.hpp"
 #include "ledger/file_io.hpp"
 
 namespace bankd::ledger {
@@ -13,37 +18,64 @@ ChunkWriter::~ChunkWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bank::Status ChunkWriter::Reopen(uint32_t index, const std::string& path) {
+bank::Status ChunkWriter::Reopen(uint64_t first_seqno) {
+  std::string path = directory_ + "/" + bl::OpenChunkName(first_seqno);
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd < 0) return bank::Status::Internal("cannot open " + ErrnoMessage(path));
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
-  index_ = index;
+  first_ = first_seqno;
   path_ = path;
-  // What the previous run wrote may still be only in the page cache (it may
-  // have died between a write and its fsync): make it durable before anyone
-  // is told it is committed.
+  // The previous run may have died between a write and its fsync: make
+  // what is there durable before anyone is told it is committed.
   dirty_ = true;
   BANK_RETURN_IF_ERROR(Sync());
   return SyncDirectory(directory_);
 }
 
-bank::Status ChunkWriter::Append(uint32_t index, uint64_t first_seqno, std::string_view records) {
-  if (fd_ < 0 || index != index_) {
-    // The previous chunk is complete: make it durable before the next one
-    // exists, so that only the last file can ever end in a torn record.
-    BANK_RETURN_IF_ERROR(Sync());
-    std::string path = directory_ + "/" + bl::ChunkFileName(first_seqno);
+bank::Status ChunkWriter::Append(uint64_t first_seqno, std::string_view entries) {
+  if (fd_ < 0 || first_seqno != first_) {
+    if (fd_ >= 0) return bank::Status::Internal("a new chunk was started before " + path_ + " was closed");
+    std::string path = directory_ + "/" + bl::OpenChunkName(first_seqno);
     int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return bank::Status::Internal("cannot create " + ErrnoMessage(path));
-    if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
-    index_ = index;
+    first_ = first_seqno;
     path_ = path;
+    BANK_RETURN_IF_ERROR(WriteAll(fd_, std::string(bl::kChunkHeaderSize, '\0'), path_));
     BANK_RETURN_IF_ERROR(SyncDirectory(directory_));
   }
   dirty_ = true;
-  return WriteAll(fd_, records, path_);
+  return WriteAll(fd_, entries, path_);
+}
+
+bank::Status ChunkWriter::Close(uint64_t last_seqno, const std::vector<uint32_t>& positions) {
+  if (fd_ < 0) return bank::Status::Internal("no open chunk to close");
+  off_t table_offset = ::lseek(fd_, 0, SEEK_END);
+  if (table_offset < 0) return bank::Status::Internal("cannot seek " + ErrnoMessage(path_));
+  BANK_RETURN_IF_ERROR(WriteAll(fd_, bl::ChunkTrailer(positions), path_));
+  dirty_ = true;
+  BANK_RETURN_IF_ERROR(Sync());
+  std::string header;
+  for (int i = 0; i < 8; ++i)
+    header.push_back(static_cast<char>((static_cast<uint64_t>(table_offset) >> (8 * i)) & 0xff));
+  // O_APPEND ignores pwrite's offset on Linux: write the header through a
+  // second descriptor.
+  int fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return bank::Status::Internal("cannot open " + ErrnoMessage(path_));
+  bool ok = ::pwrite(fd, header.data(), header.size(), 0) == static_cast<ssize_t>(header.size()) &&
+            ::fdatasync(fd) == 0;
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (!ok) return bank::Status::Internal("cannot write the header of " + ErrnoMessage(path_));
+  std::string committed = directory_ + "/" + bl::CommittedChunkName(first_, last_seqno);
+  if (::rename(path_.c_str(), committed.c_str()) != 0)
+    return bank::Status::Internal("cannot rename " + ErrnoMessage(path_));
+  ::close(fd_);
+  fd_ = -1;
+  dirty_ = false;
+  return SyncDirectory(directory_);
 }
 
 bank::Status ChunkWriter::Sync() {
@@ -53,18 +85,25 @@ bank::Status ChunkWriter::Sync() {
   return bank::Status::OK();
 }
 
-bank::Result<bl::DecodedEntry> ReadEntryAt(const std::string& path, uint64_t offset, uint32_t size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return bank::Status::InputFile("cannot open " + ErrnoMessage(path));
-  auto bytes = ReadAt(fd, offset, size, path);
-  ::close(fd);
-  if (!bytes.ok()) return bytes.status();
-  bl::Frame frame = bl::ParseRecord(*bytes, 0);
-  if (frame.status != bl::FrameStatus::kRecord || frame.size != size)
-    return bank::Status::InputFile(bl::AtOffset(path, offset, frame.problem.empty() ? "not a whole record" : frame.problem));
-  auto decoded = bl::DecodeEntry(frame.payload);
-  if (!decoded.ok()) return bank::Status::InputFile(bl::AtOffset(path, offset, decoded.status().message()));
-  return decoded;
+bank::Result<std::string> ReadChunkBytes(const std::string& directory, uint64_t first_seqno,
+                                         std::optional<uint64_t> last_seqno, uint64_t offset, uint32_t size) {
+  std::vector<std::string> names;
+  if (last_seqno) names.push_back(bl::CommittedChunkName(first_seqno, *last_seqno));
+  names.push_back(bl::OpenChunkName(first_seqno));
+  if (last_seqno) names.push_back(names.front());  // renamed meanwhile
+  for (const auto& name : names) {
+    std::string path = directory + "/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      return bank::Status::InputFile("cannot open " + ErrnoMessage(path));
+    }
+    auto bytes = ReadAt(fd, offset, size, path);
+    ::close(fd);
+    return bytes;
+  }
+  return bank::Status::InputFile("no chunk file for seqno " + std::to_string(first_seqno) + " in " +
+                                 directory);
 }
 
 }  // namespace bankd::ledger

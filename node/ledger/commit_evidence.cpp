@@ -1,55 +1,79 @@
 #include "ledger/commit_evidence.hpp"
 
-#include <filesystem>
+#include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 
+#include <filesystem>
+
+#include "bank/encoding.hpp"
+#include "bank/hash.hpp"
 #include "bank/key.hpp"
-#include "bank/ledger_format.hpp"
+#include "bank/ledger_secret.hpp"
 #include "ledger/file_io.hpp"
 
 namespace bankd::ledger {
-
 namespace {
-constexpr size_t kSecretBytes = 32;
-}
 
-bank::Result<CommitEvidence> CommitEvidence::LoadOrCreate(const std::string& directory) {
-  std::string path = directory + "/" + kLedgerSecretFile;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    std::string secret(kSecretBytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), kSecretBytes) != 1)
-      return bank::Status::Internal("cannot generate the ledger secret: " + bank::TakeOpensslError());
-    BANK_RETURN_IF_ERROR(CreateFileDurably(directory, kLedgerSecretFile, secret, 0600));
-  }
-  BANK_ASSIGN_OR_RETURN(std::string secret, bank::ReadFile(path));
-  if (secret.size() != kSecretBytes)
-    return bank::Status::InputFile(path + ": ledger secret must be " + std::to_string(kSecretBytes) + " bytes");
+using MacCtx = std::shared_ptr<EVP_MAC_CTX>;
 
+bank::Result<MacCtx> Keyed(std::string_view key) {
   EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   if (mac == nullptr) return bank::Status::Internal("HMAC unavailable: " + bank::TakeOpensslError());
-  std::shared_ptr<EVP_MAC_CTX> ctx(EVP_MAC_CTX_new(mac), EVP_MAC_CTX_free);
+  MacCtx ctx(EVP_MAC_CTX_new(mac), EVP_MAC_CTX_free);
   EVP_MAC_free(mac);  // the context holds its own reference
   char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
-  if (!ctx || EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), params) != 1)
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  if (!ctx ||
+      EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1)
     return bank::Status::Internal("cannot key HMAC: " + bank::TakeOpensslError());
-  return CommitEvidence(std::move(ctx));
+  return ctx;
+}
+
+bank::Result<bank::Digest> Mac(const MacCtx& keyed, std::string_view message) {
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed.get()),
+                                                                EVP_MAC_CTX_free);
+  bank::Digest out{};
+  size_t len = 0;
+  if (!ctx ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(message.data()), message.size()) !=
+          1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1)
+    return bank::Status::Internal("HMAC failed: " + bank::TakeOpensslError());
+  return out;
+}
+
+}  // namespace
+
+bank::Result<CommitEvidence> CommitEvidence::FromSecret(const std::string& ledger_secret) {
+  BANK_ASSIGN_OR_RETURN(auto master, Keyed(ledger_secret));
+  BANK_ASSIGN_OR_RETURN(auto key, Mac(master, "bankd commit evidence"));
+  BANK_ASSIGN_OR_RETURN(auto keyed, Keyed(bank::AsString(key)));
+  return CommitEvidence(std::move(keyed));
 }
 
 std::string CommitEvidence::For(const bank::TxId& txid) const {
-  std::string message = txid.ToString();
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_.get()), EVP_MAC_CTX_free);
-  bank::Digest nonce{};
-  size_t len = 0;
+  auto nonce = Mac(keyed_, txid.ToString());
   // HMAC on a keyed context fails only when memory runs out.
-  if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), nonce.data(), &len, nonce.size()) != 1)
-    Fatal("cannot compute commit evidence: " + bank::TakeOpensslError());
-  return bank::ledger::FormatCommitEvidence(txid, nonce);
+  if (!nonce.ok()) Fatal("cannot compute commit evidence: " + nonce.status().message());
+  return fmt::format("ce:{}:{}", txid.ToString(), bank::DigestHex(*nonce));
+}
+
+bank::Result<std::string> LoadOrCreateLedgerSecret(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    BANK_ASSIGN_OR_RETURN(auto secret, bank::ledger::NewLedgerSecret());
+    std::filesystem::path p(path);
+    std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
+    BANK_RETURN_IF_ERROR(EnsureDirectory(dir));
+    BANK_RETURN_IF_ERROR(CreateFileDurably(dir, p.filename().string(), secret, 0600));
+  }
+  BANK_ASSIGN_OR_RETURN(std::string secret, bank::ReadFile(path));
+  if (secret.size() != bank::ledger::kLedgerSecretSize)
+    return bank::Status::InputFile(path + ": the ledger secret must be 32 bytes");
+  return secret;
 }
 
 }  // namespace bankd::ledger

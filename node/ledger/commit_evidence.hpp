@@ -1,8 +1,8 @@
-// Commit evidence: "ce:<view>.<seqno>:<64 hex>", whose nonce only this node
-// can produce. The nonce is HMAC-SHA256(ledger secret, "<view>.<seqno>"); the
-// 32-byte secret lives in the ledger directory (ledger.secret, mode 0600),
-// created on first start. Entries store the evidence string itself, so old
-// entries never need the secret again.
+// Commit evidence: "ce:<view>.<seqno>:<64 hex>", whose nonce only this
+// service can produce. The nonce is HMAC-SHA256(k, "<view>.<seqno>") with
+// k = HMAC-SHA256(ledger secret, "bankd commit evidence"), so the AES key
+// and the HMAC key differ. The ledger records only the evidence's SHA-256
+// (as CCF); receipts recompute the text from the secret.
 #pragma once
 
 #include <memory>
@@ -15,18 +15,19 @@ typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 
 namespace bankd::ledger {
 
-inline constexpr const char* kLedgerSecretFile = "ledger.secret";
-
 class CommitEvidence {
  public:
-  static bank::Result<CommitEvidence> LoadOrCreate(const std::string& directory);
-  // Not thread-safe: the engine calls it under its writer lock.
+  static bank::Result<CommitEvidence> FromSecret(const std::string& ledger_secret);
+  // Thread-safe (each use works on a copy of the keyed context).
   std::string For(const bank::TxId& txid) const;
 
  private:
   explicit CommitEvidence(std::shared_ptr<EVP_MAC_CTX> keyed) : keyed_(std::move(keyed)) {}
-  // An HMAC context initialised with the secret; each use starts from a copy.
   std::shared_ptr<EVP_MAC_CTX> keyed_;
 };
+
+// The ledger secret at `path` (32 raw bytes, mode 0600), created on first
+// start.
+bank::Result<std::string> LoadOrCreateLedgerSecret(const std::string& path);
 
 }  // namespace bankd::ledger

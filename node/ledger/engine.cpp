@@ -1,15 +1,24 @@
 #include "ledger/engine.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
-#include <fcntl.h>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <shared_mutex>
-#include <sys/file.h>
 #include <thread>
-#include <unistd.h>
 
+#include "bank/cbor.hpp"
+#include "bank/cose.hpp"
+#include "bank/cose_receipt.hpp"
+#include "bank/encoding.hpp"
+#include "bank/ledger_files.hpp"
+#include "bank/ledger_secret.hpp"
+#include "bank/ledger_tables.hpp"
 #include "ledger/chunk_files.hpp"
 #include "ledger/commit_evidence.hpp"
 #include "ledger/file_io.hpp"
@@ -24,15 +33,20 @@ namespace bl = bank::ledger;
 namespace {
 
 constexpr const char* kLockFile = "ledger.lock";
+constexpr const char* kClaimTable = "current_claim";
+constexpr const char* kClaimKey = "key";
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+std::string JsonString(const std::string& s) { return nlohmann::json(s).dump(); }
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 bank::Status CheckOptions(const EngineOptions& o) {
   if (o.directory.empty()) return bank::Status::Usage("ledger directory not set");
-  if (!o.node_cert.valid() || !o.node_key.valid()) return bank::Status::Usage("ledger needs the node certificate and key");
+  if (!o.node_cert.valid() || !o.node_key.valid())
+    return bank::Status::Usage("ledger needs the node certificate and key");
   if (o.signature_tx_count == 0) return bank::Status::Usage("signature transaction count must be at least 1");
   if (o.signature_interval.count() <= 0) return bank::Status::Usage("signature interval must be positive");
   if (o.flush_interval.count() < 0) return bank::Status::Usage("flush interval must not be negative");
@@ -43,8 +57,12 @@ bank::Status CheckOptions(const EngineOptions& o) {
   auto sig = o.node_key.SignDigest(probe);
   if (!sig.ok() || !o.node_cert.public_key().VerifyDigest(probe, *sig))
     return bank::Status::Usage("node key does not match the node certificate");
-  if (o.service_cert.valid() && !o.node_cert.IsSignedBy(o.service_cert.public_key()))
+  if (!o.service_cert.valid() || !o.service_key.valid() || o.secret_file.empty())
+    return bank::Status::Usage("ledger needs the service certificate and key and a ledger secret file");
+  if (!o.node_cert.IsSignedBy(o.service_cert.public_key()))
     return bank::Status::VerifyFailed("node certificate is not endorsed by the service certificate");
+  if (o.service_key.Public().SpkiDer() != o.service_cert.public_key().SpkiDer())
+    return bank::Status::Usage("service key does not match the service certificate");
   return bank::Status::OK();
 }
 
@@ -64,14 +82,15 @@ bank::Result<int> LockDirectory(const std::string& directory) {
 }  // namespace
 
 struct Engine::Impl {
-  explicit Impl(EngineOptions o, CommitEvidence ce, int lock)
-      : options(std::move(o)), evidence(std::move(ce)), lock_fd(lock) {}
+  Impl(EngineOptions o, std::string secret, CommitEvidence ce, int lock)
+      : options(std::move(o)), serialiser(std::move(secret)), evidence(std::move(ce)), lock_fd(lock) {}
   ~Impl() { ::close(lock_fd); }
 
   const EngineOptions options;
   const std::string node_id = options.node_cert.PublicKeyId();
   const std::string cert_pem = options.node_cert.Pem();
   uint64_t view = 0;  // of new transactions; set once by Open
+  const Serialiser serialiser;
   const CommitEvidence evidence;
   const int lock_fd;
 
@@ -93,67 +112,106 @@ struct Engine::Impl {
     const auto& sigs = state.signature_seqnos();
     return state.last_seqno() - (sigs.empty() ? 0 : sigs.back());
   }
-  std::optional<bank::TxId> AppendLocked(bl::Entry&& entry, const std::optional<bank::Digest>& signed_root);
+  std::optional<bank::TxId> AppendLocked(bl::WriteSet&& writes, const bank::Digest& claims_digest,
+                                         bool signature, const std::optional<bank::Digest>& signed_root);
   bank::TxId SignLocked();
+  // The node's certificate in public:ccf.gov.nodes.endorsed_certificates.
+  void RecordNodeCertificateLocked();
+  bl::WriteSet SignatureWritesLocked(const bank::TxId& txid, const bank::Digest& root);
   void RunSigner();
   bank::TxId LastTxId() const {  // requires write_mu or state_mu (any mode)
     return state.LastTxId(view);
   }
 };
 
-std::optional<bank::TxId> Engine::Impl::AppendLocked(bl::Entry&& entry,
+std::optional<bank::TxId> Engine::Impl::AppendLocked(bl::WriteSet&& writes, const bank::Digest& claims_digest,
+                                                     bool signature,
                                                      const std::optional<bank::Digest>& signed_root) {
-  bl::EncodedEntry encoded = bl::EncodeEntry(entry);
-  if (encoded.payload.size() > bl::kMaxPayloadBytes) {
-    std::fprintf(stderr, "bankd: ledger: discarded a transaction of %zu bytes (the limit is %zu)\n",
-                 encoded.payload.size(), bl::kMaxPayloadBytes);
+  const bank::TxId txid{view, state.last_seqno() + 1};
+  const bool new_chunk = state.chunks.empty() || state.chunks.back().last_seqno.has_value();
+  const uint64_t chunk_offset = new_chunk ? bl::kChunkHeaderSize : state.chunks.back().bytes;
+  // A chunk is completed at the first signature once it is big enough.
+  const bool ends_chunk = signature && chunk_offset >= options.chunk_bytes;
+  auto serialised = serialiser.Serialise(txid, writes, claims_digest, evidence.For(txid),
+                                         ends_chunk ? bl::kForceChunkAfter : 0);
+  if (!serialised.ok())
+    Fatal("cannot serialise transaction " + txid.ToString() + ": " + serialised.status().message());
+  if (serialised->bytes.size() > bl::kMaxEntrySize || chunk_offset + serialised->bytes.size() > UINT32_MAX) {
+    std::fprintf(stderr, "bankd: ledger: discarded a transaction of %zu bytes (too large for a chunk)\n",
+                 serialised->bytes.size());
     return std::nullopt;
   }
-  std::string record;
-  record.reserve(bl::kRecordHeaderBytes + encoded.payload.size());
-  bl::AppendRecord(encoded.payload, &record);
-  bank::Digest leaf = bank::LeafHash(encoded.write_set_digest, entry.commit_evidence, entry.claims_digest);
-  const bank::TxId txid = entry.txid;
-
-  uint32_t chunk;
   uint64_t chunk_first_seqno;
+  std::optional<GroupCommit::ChunkEnd> end;
   {
     std::unique_lock lock(state_mu);
-    if (state.chunks.empty() || state.chunks.back().bytes >= options.chunk_bytes)
-      state.chunks.push_back({options.directory + "/" + bl::ChunkFileName(txid.seqno), txid.seqno, 0});
-    chunk = static_cast<uint32_t>(state.chunks.size() - 1);
+    if (new_chunk) state.chunks.push_back({txid.seqno, std::nullopt, bl::kChunkHeaderSize, {}});
     ChunkInfo& info = state.chunks.back();
     chunk_first_seqno = info.first_seqno;
-    EntryLocation location{chunk, static_cast<uint32_t>(record.size()), info.bytes};
-    info.bytes += record.size();
-    state.tree.Append(leaf);
-    state.Record(txid, entry.timestamp_ms, std::move(entry.writes), location, signed_root);
+    EntryLocation location{static_cast<uint32_t>(state.chunks.size() - 1),
+                           static_cast<uint32_t>(serialised->bytes.size()), info.bytes};
+    info.positions.push_back(static_cast<uint32_t>(info.bytes));
+    info.bytes += serialised->bytes.size();
+    if (ends_chunk) {
+      info.last_seqno = txid.seqno;
+      end = GroupCommit::ChunkEnd{txid.seqno, std::move(info.positions)};
+      info.positions = {};
+    }
+    state.tree.Append(serialised->leaf);
+    state.Record(txid, std::move(writes), location, signed_root);
   }
-  // Still under write_mu: records reach the queue in seqno order.
-  commit->Append(chunk, chunk_first_seqno, txid.seqno, record);
+  // Still under write_mu: entries reach the queue in seqno order.
+  commit->Append(chunk_first_seqno, txid.seqno, serialised->bytes, std::move(end));
   return txid;
 }
 
-bank::TxId Engine::Impl::SignLocked() {
-  const bank::TxId txid{view, state.last_seqno() + 1};
-  bl::SignatureRecord signature;
-  signature.txid = txid;
-  signature.node_id = node_id;
-  signature.root = state.tree.Root();  // every transaction before this one
-  auto der = options.node_key.SignDigest(signature.root);
-  if (!der.ok()) Fatal("cannot sign the Merkle root: " + der.status().message());
-  signature.signature = std::move(*der);
-  signature.cert_pem = cert_pem;
+void Engine::Impl::RecordNodeCertificateLocked() {
+  auto recorded = state.store.Get(bl::kEndorsedNodeCerts, node_id);
+  if (recorded && *recorded == cert_pem) return;
+  bl::WriteSet writes{{std::string(bl::kEndorsedNodeCerts), node_id, cert_pem}};
+  AppendLocked(std::move(writes), bank::Digest{}, false, std::nullopt);
+}
 
-  bl::Entry entry;
-  entry.kind = bl::EntryKind::kSignature;
-  entry.txid = txid;
-  entry.timestamp_ms = NowMs();
-  entry.commit_evidence = evidence.For(txid);
-  entry.claims_digest = bank::Digest{};
-  entry.writes.push_back({std::string(bl::kSignaturesTable), std::string(bl::kSignatureKey), signature.ToJson()});
-  // A signature entry is a few kilobytes: it always fits a record.
-  AppendLocked(std::move(entry), signature.root);
+bl::WriteSet Engine::Impl::SignatureWritesLocked(const bank::TxId& txid, const bank::Digest& root) {
+  bl::PrimarySignature sig;
+  sig.txid = txid;
+  uint64_t durable = commit->durable_seqno();
+  sig.commit = durable == 0 ? bank::TxId{view, 0} : bank::TxId{state.ViewOf(durable), durable};
+  sig.node_id = node_id;
+  sig.root = root;
+  auto der = options.node_key.SignDigest(root);
+  if (!der.ok()) Fatal("cannot sign the Merkle root: " + der.status().message());
+  sig.signature = std::move(*der);
+  sig.cert_pem = cert_pem;
+
+  auto cose = bank::SignRootCose(options.service_key, {root, txid, NowSeconds()});
+  if (!cose.ok()) Fatal("cannot COSE-sign the Merkle root: " + cose.status().message());
+  bank::Bytes sign1 = bank::cbor::Encode(bank::cbor::Value::Tag(
+      bank::cose::kSign1Tag,
+      bank::cbor::Value::MakeArray({bank::cbor::Value::Bytes(cose->protected_header),
+                                    bank::cbor::Value::MakeMap(), bank::cbor::Value::Null(),
+                                    bank::cbor::Value::Bytes(cose->signature)})));
+
+  // The tree as merklecpp serialises it: the leaves since the previous
+  // signature, and the subtrees before them.
+  const auto& sigs = state.signature_seqnos();
+  bl::SerialisedTree tree;
+  tree.first_leaf = sigs.empty() ? 0 : sigs.back();
+  for (uint64_t i = tree.first_leaf; i < txid.seqno; ++i) tree.leaves.push_back(state.tree.leaf(i));
+  auto peaks = state.tree.PrefixPeaks(tree.first_leaf);
+  tree.flushed.assign(peaks.rbegin(), peaks.rend());
+
+  return {{std::string(bl::kCoseSignatures), bl::kSingletonKey, JsonString(bank::Base64Encode(sign1))},
+          {std::string(bl::kSignatures), bl::kSingletonKey, sig.ToJson()},
+          {std::string(bl::kTree), bl::kSingletonKey, bl::SerialiseTree(tree)}};
+}
+
+bank::TxId Engine::Impl::SignLocked() {
+  RecordNodeCertificateLocked();
+  const bank::TxId txid{view, state.last_seqno() + 1};
+  const bank::Digest root = state.tree.Root();  // leaves 0 .. seqno - 1
+  // A signature entry is a few kilobytes: it always fits.
+  AppendLocked(SignatureWritesLocked(txid, root), bank::Digest{}, true, root);
   std::lock_guard lock(signer_mu);
   last_signature = std::chrono::steady_clock::now();
   return txid;
@@ -184,27 +242,33 @@ void Engine::Impl::RunSigner() {
 bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   BANK_RETURN_IF_ERROR(CheckOptions(options));
   BANK_RETURN_IF_ERROR(EnsureDirectory(options.directory));
+  BANK_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateLedgerSecret(options.secret_file));
+  BANK_ASSIGN_OR_RETURN(auto evidence, CommitEvidence::FromSecret(secret));
   BANK_ASSIGN_OR_RETURN(int lock_fd, LockDirectory(options.directory));
-  auto evidence = CommitEvidence::LoadOrCreate(options.directory);
-  if (!evidence.ok()) {
-    ::close(lock_fd);
-    return evidence.status();
-  }
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(*evidence), lock_fd);
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(secret), std::move(evidence), lock_fd);
   const std::string& dir = impl->options.directory;
   LedgerState& state = impl->state;
 
-  bank::Status replayed = Replay(dir, &state);
+  bank::Status replayed = Replay(dir, impl->serialiser, &state);
   if (!replayed.ok()) return replayed.WithContext("cannot open ledger " + dir);
   impl->view = state.last_seqno() == 0 ? impl->options.view
                                        : std::max(impl->options.view, state.ViewOf(state.last_seqno()) + 1);
 
   auto writer = std::make_unique<ChunkWriter>(dir);
-  if (!state.chunks.empty()) {
-    bank::Status reopened = writer->Reopen(static_cast<uint32_t>(state.chunks.size() - 1), state.chunks.back().path);
+  if (!state.chunks.empty() && !state.chunks.back().last_seqno) {
+    ChunkInfo& open = state.chunks.back();
+    bank::Status reopened = writer->Reopen(open.first_seqno);
+    // A chunk whose last entry was to end it, cut short before its table.
+    if (reopened.ok() && !open.positions.empty() && !state.signature_seqnos().empty() &&
+        state.signature_seqnos().back() == state.last_seqno() && open.bytes >= impl->options.chunk_bytes) {
+      reopened = writer->Close(state.last_seqno(), open.positions);
+      open.last_seqno = state.last_seqno();
+      open.positions.clear();
+    }
     if (!reopened.ok()) return reopened.WithContext("cannot open ledger " + dir);
   }
-  impl->commit = std::make_unique<GroupCommit>(std::move(writer), state.last_seqno(), impl->options.flush_interval);
+  impl->commit =
+      std::make_unique<GroupCommit>(std::move(writer), state.last_seqno(), impl->options.flush_interval);
   impl->signer = std::thread([p = impl.get()] { p->RunSigner(); });
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -226,17 +290,14 @@ Engine::WriteResult Engine::Write(const WriteFn& fn) {
   std::lock_guard writer(m.write_mu);
   kv::Tx tx(m.state.store);
   if (!fn(tx) || (tx.empty() && !tx.claim())) return {false, m.LastTxId()};
-
-  bl::Entry entry;
-  entry.kind = bl::EntryKind::kWrite;
-  entry.txid = {m.view, m.state.last_seqno() + 1};
-  entry.timestamp_ms = NowMs();
-  entry.commit_evidence = m.evidence.For(entry.txid);
   // As CCF: SHA-256 of the application claim, or zeros without one.
-  entry.claims_digest = tx.claim() ? bank::Sha256(*tx.claim()) : bank::Digest{};
-  entry.claim = tx.claim();
-  entry.writes = tx.TakeWrites();
-  auto txid = m.AppendLocked(std::move(entry), std::nullopt);
+  bank::Digest claims = tx.claim() ? bank::Sha256(*tx.claim()) : bank::Digest{};
+  bl::WriteSet writes = tx.TakeWrites();
+  if (tx.claim() && std::none_of(writes.begin(), writes.end(), [](const bl::Write& w) {
+        return w.table == kClaimTable && w.key == kClaimKey;
+      }))
+    writes.push_back({kClaimTable, kClaimKey, nlohmann::json{{"claim", *tx.claim()}}.dump()});
+  auto txid = m.AppendLocked(std::move(writes), claims, false, std::nullopt);
   if (!txid) return {false, m.LastTxId()};
   if (m.UnsignedLocked() >= m.options.signature_tx_count) m.SignLocked();
   return {true, *txid};
@@ -291,12 +352,32 @@ bank::Digest Engine::CurrentRoot() const {
   return impl_->state.tree.Root();
 }
 
+namespace {
+
+struct ParsedEntry {
+  std::string bytes;
+  bl::EntryFrame frame;
+  bl::PublicDomain domain;
+};
+
+bank::Result<ParsedEntry> ReadEntry(const std::string& directory, const ChunkInfo& chunk,
+                                    const EntryLocation& at) {
+  ParsedEntry e;
+  BANK_ASSIGN_OR_RETURN(e.bytes,
+                        ReadChunkBytes(directory, chunk.first_seqno, chunk.last_seqno, at.offset, at.size));
+  BANK_ASSIGN_OR_RETURN(e.frame, bl::ParseFrame(e.bytes));
+  BANK_ASSIGN_OR_RETURN(e.domain, bl::ParsePublicDomain(e.frame.public_domain));
+  return e;
+}
+
+}  // namespace
+
 std::optional<ReceiptMaterial> Engine::Receipt(const bank::TxId& txid) const {
   const Impl& m = *impl_;
   uint64_t durable = m.commit->durable_seqno();
   ReceiptMaterial out;
   out.txid = txid;
-  std::string entry_path, signature_path;
+  ChunkInfo entry_chunk, signature_chunk;
   EntryLocation entry_at, signature_at;
   {
     std::shared_lock lock(m.state_mu);
@@ -308,37 +389,61 @@ std::optional<ReceiptMaterial> Engine::Receipt(const bank::TxId& txid) const {
     if (it == sigs.end() || *it > durable) return std::nullopt;
     out.signature_txid = {m.state.ViewOf(*it), *it};
     out.is_signature_transaction = *it == txid.seqno;
-    if (!out.is_signature_transaction) out.proof = m.state.tree.Proof(txid.seqno - 1, *it - 1);
+    if (!out.is_signature_transaction) out.proof = m.state.tree.Proof(txid.seqno, *it);
     entry_at = m.state.location(txid.seqno);
     signature_at = m.state.location(*it);
-    entry_path = m.state.chunks[entry_at.chunk].path;
-    signature_path = m.state.chunks[signature_at.chunk].path;
+    const ChunkInfo& ec = m.state.chunks[entry_at.chunk];
+    const ChunkInfo& sc = m.state.chunks[signature_at.chunk];
+    entry_chunk = {ec.first_seqno, ec.last_seqno, 0, {}};
+    signature_chunk = {sc.first_seqno, sc.last_seqno, 0, {}};
   }
   // Both entries are durable, hence in their files: read them without locks.
-  auto entry = ReadEntryAt(entry_path, entry_at.offset, entry_at.size);
-  auto signature_entry = out.is_signature_transaction ? entry
-                                                      : ReadEntryAt(signature_path, signature_at.offset, signature_at.size);
-  bank::Result<bl::SignatureRecord> signature =
-      signature_entry.ok() ? bl::SignatureOf(signature_entry->entry) : signature_entry.status();
-  if (!entry.ok() || !signature.ok()) {
+  auto fail = [&](const bank::Status& st) -> std::optional<ReceiptMaterial> {
     std::fprintf(stderr, "bankd: ledger: no receipt for %s: %s\n", txid.ToString().c_str(),
-                 (!entry.ok() ? entry.status() : signature.status()).message().c_str());
+                 st.message().c_str());
     return std::nullopt;
+  };
+  auto entry = ReadEntry(m.options.directory, entry_chunk, entry_at);
+  if (!entry.ok()) return fail(entry.status());
+  auto signature_entry =
+      out.is_signature_transaction ? entry : ReadEntry(m.options.directory, signature_chunk, signature_at);
+  if (!signature_entry.ok()) return fail(signature_entry.status());
+  const bl::Table* sig_table = signature_entry->domain.Find(bl::kSignatures);
+  const bl::Table* cose_table = signature_entry->domain.Find(bl::kCoseSignatures);
+  auto sig_value = sig_table ? sig_table->Get(bl::kSingletonKey) : std::nullopt;
+  auto cose_value = cose_table ? cose_table->Get(bl::kSingletonKey) : std::nullopt;
+  if (!sig_value || !cose_value)
+    return fail(bank::Status::InputFile("the signature transaction has no signatures"));
+  auto signature = bl::ParsePrimarySignature(*sig_value);
+  if (!signature.ok()) return fail(signature.status());
+  auto cose_b64 = bl::JsonString(*cose_value);
+  if (!cose_b64) return fail(bank::Status::InputFile("the COSE signature is not a JSON string"));
+  auto cose_bytes = bank::Base64Decode(*cose_b64);
+  if (!cose_bytes.ok()) return fail(cose_bytes.status());
+  auto sign1 = bank::cose::ParseSign1(*cose_bytes);
+  if (!sign1.ok()) return fail(sign1.status());
+
+  out.write_set_digest = bl::WriteSetDigest(entry->frame);
+  out.commit_evidence = m.evidence.For(txid);
+  if (entry->domain.commit_evidence_digest != bank::Sha256(out.commit_evidence))
+    return fail(bank::Status::InputFile("the recorded commit evidence digest is not this service's"));
+  out.claims_digest = entry->domain.claims_digest;
+  if (out.claims_digest && *out.claims_digest != bank::Digest{}) {
+    auto writes = m.serialiser.Writes(entry->frame, entry->domain);
+    if (!writes.ok()) return fail(writes.status());
+    for (const auto& w : *writes) {
+      if (w.table != kClaimTable || w.key != kClaimKey || !w.value) continue;
+      auto j = nlohmann::json::parse(*w.value, nullptr, false);
+      if (j.is_object() && j.contains("claim") && j["claim"].is_string())
+        out.claim = j["claim"].get<std::string>();
+    }
   }
-  out.write_set_digest = entry->write_set_digest;
-  out.commit_evidence = std::move(entry->entry.commit_evidence);
-  out.claims_digest = entry->entry.claims_digest;
-  out.claim = std::move(entry->entry.claim);
   out.root = signature->root;
   out.signature = std::move(signature->signature);
   out.node_cert_pem = std::move(signature->cert_pem);
+  out.cose_protected_header = std::move(sign1->protected_bytes);
+  out.cose_signature = std::move(sign1->signature);
   return out;
-}
-
-std::optional<int64_t> Engine::Timestamp(const bank::TxId& txid) const {
-  std::shared_lock lock(impl_->state_mu);
-  if (!impl_->state.Contains(txid)) return std::nullopt;
-  return impl_->state.timestamp_ms(txid.seqno);
 }
 
 bank::TxId Engine::Sign() {

@@ -14,21 +14,32 @@
 //    says Pending before that. Nothing reported Committed is ever lost.
 //  - Read(fn): runs fn against the latest in-memory state (durable or not)
 //    under a shared lock; returns the TxId of the last write fn could read.
+//  - The ledger is a CCF ledger (bank/ledger_entry.hpp, ledger_files.hpp):
+//    CCF's chunk files, entries, public domain and AES-256-GCM private
+//    domain under the ledger secret (options.secret_file, 0600, outside
+//    the ledger directory), CCF's Merkle tree (leaf 0 is zeros, leaf i is
+//    seqno i).
 //  - Signature transactions are appended after every `signature_tx_count`
 //    transactions, and by a background thread when `signature_interval`
-//    passed with transactions since the last one: table
-//    public:ccf.internal.signatures, signed Merkle root (format in
-//    bank/ledger_format.hpp).
-//  - Open() replays the ledger directory. A torn tail (a partial last record
-//    of the last file) is truncated with a warning; any other damage refuses
-//    to start with a message naming file and offset.
+//    passed with transactions since the last one, exactly as CCF writes
+//    them (bank/ledger_tables.hpp): the node's JSON signature of the root,
+//    the service's COSE_Sign1 over it, and the tree. Before the first
+//    signature by a node, its certificate (endorsed by the service) is
+//    recorded in public:ccf.gov.nodes.endorsed_certificates. A chunk is
+//    completed after the first signature at which it holds `chunk_bytes`.
+//  - A transaction's claim is recorded as CCF's banking app records it,
+//    private table `current_claim`, key "key", {"claim": text} (unless the
+//    transaction wrote that key itself); receipts read it back.
+//  - Open() replays the ledger directory. A torn tail (a partial last entry
+//    of the open chunk) is truncated with a warning; any other damage
+//    refuses to start with a message naming file, offset and transaction.
 //  - Each Open() of a non-empty ledger starts a new view (one past the last
 //    recorded view, and at least options.view), as CCF's recovery does:
 //    transactions still queued in memory when a node dies are lost (they
 //    were only ever Pending), and the new view makes their ids read Invalid
 //    instead of naming whichever transaction later reuses the seqno.
-//  - The directory also holds ledger.secret (the commit-evidence key, 0600)
-//    and ledger.lock (an flock: one engine per directory at a time).
+//  - The directory also holds ledger.lock (an flock: one engine per
+//    directory at a time), which readers of the ledger ignore.
 #pragma once
 
 #include <chrono>
@@ -39,7 +50,7 @@
 #include <vector>
 
 #include "bank/certificate.hpp"
-#include "bank/ledger_format.hpp"
+#include "bank/key.hpp"
 #include "bank/merkle.hpp"
 #include "bank/txid.hpp"
 #include "kv/tx.hpp"
@@ -50,18 +61,20 @@ struct EngineOptions {
   std::string directory;  // ledger chunk files (created if missing)
   bank::Certificate node_cert;
   bank::PrivateKey node_key;
-  bank::Certificate service_cert;  // when set, must have signed node_cert
+  bank::Certificate service_cert;  // must have signed node_cert
+  bank::PrivateKey service_key;    // signs the COSE root signatures
+  std::string secret_file;         // the ledger secret, created if missing
   size_t signature_tx_count = 5000;
   std::chrono::milliseconds signature_interval{1000};  // > 0
   // Group commit cadence: the shortest time between the starts of two
   // fsyncs (0: fsync again as soon as the previous one finished).
   std::chrono::milliseconds flush_interval{2};
-  size_t chunk_bytes = 64 << 20;  // start a new chunk file after this
-  uint64_t view = 2;              // of a new ledger; CCF services show view 2
+  size_t chunk_bytes = 5 << 20;  // complete a chunk at a signature after this (CCF's default)
+  uint64_t view = 2;             // of a new ledger; CCF services show view 2
 };
 
 // Everything a receipt for one transaction needs: `proof` walks the leaf of
-// `txid` (index seqno - 1) up to `root`, the root signed by the first
+// `txid` (index seqno) up to `root`, the root signed by the first
 // signature transaction after it. For a signature transaction itself
 // (CCF's signature receipt), `root` and `signature` are its own, the proof
 // is empty and the root is the receipt's leaf.
@@ -76,6 +89,9 @@ struct ReceiptMaterial {
   bank::Bytes signature;  // DER ECDSA by the node key over root (prehashed)
   bank::TxId signature_txid;
   std::string node_cert_pem;
+  // The service's COSE_Sign1 over `root` from the signature transaction.
+  bank::Bytes cose_protected_header;
+  bank::Bytes cose_signature;  // raw r || s
   bool is_signature_transaction = false;
 };
 
@@ -107,9 +123,6 @@ class Engine {
   // Receipt data once a committed signature covers `txid`; nullopt while it
   // does not (callers answer 202), or when txid is not a transaction.
   std::optional<ReceiptMaterial> Receipt(const bank::TxId& txid) const;
-  // The timestamp (ms since epoch) recorded for a transaction.
-  std::optional<int64_t> Timestamp(const bank::TxId& txid) const;
-
   // Appends a signature transaction now, even with nothing new to sign.
   bank::TxId Sign();
   // Writes and fsyncs everything buffered.

@@ -1,19 +1,21 @@
 #include "ledger/file_io.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
-#include <unistd.h>
 
 namespace bankd::ledger {
 
 std::string ErrnoMessage(const std::string& path) { return path + ": " + std::strerror(errno); }
 
 void Fatal(const std::string& what) {
-  std::fprintf(stderr, "bankd: fatal: %s; stopping so that the next start replays the ledger\n", what.c_str());
+  std::fprintf(stderr, "bankd: fatal: %s; stopping so that the next start replays the ledger\n",
+               what.c_str());
   std::fflush(stderr);
   std::abort();
 }
@@ -35,7 +37,8 @@ bank::Result<std::string> ReadAt(int fd, uint64_t offset, size_t size, const std
     ssize_t n = ::pread(fd, out.data() + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return bank::Status::InputFile("cannot read " + ErrnoMessage(path));
-    if (n == 0) return bank::Status::InputFile(path + ": ends before offset " + std::to_string(offset + size));
+    if (n == 0)
+      return bank::Status::InputFile(path + ": ends before offset " + std::to_string(offset + size));
     done += static_cast<size_t>(n);
   }
   return out;
@@ -45,7 +48,8 @@ bank::Status SyncDirectory(const std::string& directory) {
   int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return bank::Status::Internal("cannot open directory " + ErrnoMessage(directory));
   int rc = ::fsync(fd);
-  bank::Status st = rc == 0 ? bank::Status::OK() : bank::Status::Internal("cannot fsync " + ErrnoMessage(directory));
+  bank::Status st =
+      rc == 0 ? bank::Status::OK() : bank::Status::Internal("cannot fsync " + ErrnoMessage(directory));
   ::close(fd);
   return st;
 }

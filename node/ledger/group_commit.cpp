@@ -6,19 +6,25 @@ namespace bankd::ledger {
 
 GroupCommit::GroupCommit(std::unique_ptr<ChunkWriter> writer, uint64_t durable_seqno,
                          std::chrono::milliseconds interval)
-    : writer_(std::move(writer)), interval_(interval), queued_seqno_(durable_seqno), durable_seqno_(durable_seqno) {
+    : writer_(std::move(writer)),
+      interval_(interval),
+      queued_seqno_(durable_seqno),
+      durable_seqno_(durable_seqno) {
   flusher_ = std::thread([this] { Run(); });
 }
 
 GroupCommit::~GroupCommit() { Stop(); }
 
-void GroupCommit::Append(uint32_t chunk, uint64_t chunk_first_seqno, uint64_t seqno, std::string_view record) {
+void GroupCommit::Append(uint64_t chunk_first_seqno, uint64_t seqno, std::string_view entry,
+                         std::optional<ChunkEnd> end) {
   bool was_empty;
   {
     std::lock_guard lock(queue_mu_);
     was_empty = queue_.empty();
-    if (queue_.empty() || queue_.back().chunk != chunk) queue_.push_back({chunk, chunk_first_seqno, {}});
-    queue_.back().bytes.append(record);
+    if (queue_.empty() || queue_.back().chunk_first_seqno != chunk_first_seqno || queue_.back().end)
+      queue_.push_back({chunk_first_seqno, {}, std::nullopt});
+    queue_.back().bytes.append(entry);
+    queue_.back().end = std::move(end);
     queued_seqno_ = seqno;
   }
   if (was_empty) queue_cv_.notify_one();
@@ -56,7 +62,8 @@ void GroupCommit::FlushQueued() {
   }
   if (batch.empty()) return;
   for (const auto& segment : batch) {
-    bank::Status st = writer_->Append(segment.chunk, segment.chunk_first_seqno, segment.bytes);
+    bank::Status st = writer_->Append(segment.chunk_first_seqno, segment.bytes);
+    if (st.ok() && segment.end) st = writer_->Close(segment.end->last_seqno, segment.end->positions);
     if (!st.ok()) Fatal(st.message());
   }
   bank::Status st = writer_->Sync();

@@ -1,4 +1,4 @@
-// Group commit: the writer queues framed records in memory; one background
+// Group commit: the writer queues serialised entries in memory; one background
 // flusher writes everything queued, fsyncs once for the whole batch, and
 // only then advances the durable seqno. A batch is whatever accumulated
 // while the previous fsync ran (and, at most, since `interval` before), so
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,14 +27,22 @@ class GroupCommit {
  public:
   // `durable_seqno`: the last seqno already on disk. `interval`: the
   // shortest time between the starts of two fsyncs (0: back to back).
-  GroupCommit(std::unique_ptr<ChunkWriter> writer, uint64_t durable_seqno, std::chrono::milliseconds interval);
+  GroupCommit(std::unique_ptr<ChunkWriter> writer, uint64_t durable_seqno,
+              std::chrono::milliseconds interval);
   ~GroupCommit();  // Stop()
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
-  // Queues the framed record of `seqno` (seqnos arrive in order) for chunk
-  // `chunk`, which starts at seqno `chunk_first_seqno`.
-  void Append(uint32_t chunk, uint64_t chunk_first_seqno, uint64_t seqno, std::string_view record);
+  // The completion of a chunk after its last entry (ledger/chunk_files.hpp).
+  struct ChunkEnd {
+    uint64_t last_seqno = 0;
+    std::vector<uint32_t> positions;
+  };
+  // Queues the entry of `seqno` (seqnos arrive in order) for the chunk
+  // that starts at `chunk_first_seqno`; with `end`, the chunk is completed
+  // after it.
+  void Append(uint64_t chunk_first_seqno, uint64_t seqno, std::string_view entry,
+              std::optional<ChunkEnd> end = std::nullopt);
   // Writes and fsyncs everything queued before the call.
   void Flush();
   // Flushes what is queued and stops the flusher. Idempotent.
@@ -45,9 +54,9 @@ class GroupCommit {
 
  private:
   struct Segment {
-    uint32_t chunk;
     uint64_t chunk_first_seqno;
     std::string bytes;
+    std::optional<ChunkEnd> end;  // the chunk ends after these bytes
   };
 
   void Run();

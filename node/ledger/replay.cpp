@@ -1,10 +1,14 @@
 #include "ledger/replay.hpp"
 
-#include <cstdio>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
-#include "bank/ledger_verifier.hpp"
+#include <cstdio>
+
+#include "bank/key.hpp"
+#include "bank/ledger_files.hpp"
+#include "bank/ledger_tables.hpp"
 #include "ledger/file_io.hpp"
 
 namespace bankd::ledger {
@@ -21,55 +25,90 @@ bank::Status CutTornTail(const bl::TornTail& torn) {
     st = bank::Status::Internal("cannot cut the torn tail of " + ErrnoMessage(torn.file));
   ::close(fd);
   if (st.ok())
-    std::fprintf(stderr, "bankd: ledger: %s: cut a torn tail of %llu bytes at offset %llu (%s)\n", torn.file.c_str(),
-                 static_cast<unsigned long long>(torn.bytes), static_cast<unsigned long long>(torn.offset),
-                 torn.problem.c_str());
+    std::fprintf(stderr, "bankd: ledger: %s: cut a torn tail of %llu bytes at offset %llu (%s)\n",
+                 torn.file.c_str(), static_cast<unsigned long long>(torn.bytes),
+                 static_cast<unsigned long long>(torn.offset), torn.problem.c_str());
   return st;
+}
+
+bank::Status Damage(const bl::LedgerReader& reader, const bl::ReadEntry& e, const std::string& what) {
+  return bl::ReadError{reader.files()[e.file_index].path, e.offset, e.frame.txid, "entry", what}.ToStatus();
+}
+
+// A chunk the writer completed but did not get to rename.
+bank::Status NameCompleted(const std::string& directory, ChunkInfo* chunk) {
+  std::string open = directory + "/" + bl::OpenChunkName(chunk->first_seqno);
+  std::string committed = directory + "/" + bl::CommittedChunkName(chunk->first_seqno, *chunk->last_seqno);
+  if (::rename(open.c_str(), committed.c_str()) != 0)
+    return bank::Status::Internal("cannot rename " + ErrnoMessage(open));
+  std::fprintf(stderr, "bankd: ledger: %s was complete: renamed %s\n", open.c_str(), committed.c_str());
+  return SyncDirectory(directory);
 }
 
 }  // namespace
 
-bank::Status Replay(const std::string& directory, LedgerState* state) {
-  BANK_ASSIGN_OR_RETURN(auto reader, bl::LedgerReader::Open(directory));
-  const std::vector<bl::ChunkFile>& chunks = reader.chunks();
-  bl::ChainVerifier verifier(&state->tree);
-
-  // Checks that each chunk, including empty ones, continues the chain.
-  size_t started = 0;
-  auto start_chunks_before = [&](size_t end) {
-    for (; started < end; ++started) {
-      const bl::ChunkFile& chunk = chunks[started];
-      bank::Status st = verifier.StartChunk(chunk.first_seqno);
-      if (!st.ok()) return bank::Status(st.code(), bl::AtOffset(chunk.path, 0, st.message()));
-      state->chunks.push_back({chunk.path, chunk.first_seqno, 0});
+bank::Status Replay(const std::string& directory, const Serialiser& serialiser, LedgerState* state) {
+  bl::ListOptions list;
+  list.uncommitted = true;
+  BANK_ASSIGN_OR_RETURN(auto files, bl::ListLedgerFiles({directory}, list));
+  for (size_t i = 0; i + 1 < files.size(); ++i)
+    if (!files[i].last)
+      return bank::Status::InputFile(
+          fmt::format("{}: an open chunk before {}", files[i].path, files[i + 1].name));
+  bl::LedgerReader reader(files);
+  bl::ReadEntry e;
+  size_t chunk_of_file = SIZE_MAX;
+  while (reader.Next(&e)) {
+    if (e.file_index != chunk_of_file) {
+      const bl::LedgerFile& f = reader.files()[e.file_index];
+      state->chunks.push_back({f.first, f.last, 0, {}});
+      chunk_of_file = e.file_index;
     }
-    return bank::Status::OK();
-  };
-
-  bl::Record record;
-  while (true) {
-    BANK_ASSIGN_OR_RETURN(bool more, reader.Next(&record));
-    if (!more) break;
-    BANK_RETURN_IF_ERROR(start_chunks_before(record.chunk_index + 1));
-    const std::string& path = chunks[record.chunk_index].path;
-    auto located = [&](const bank::Status& st) {
-      return bank::Status(st.code(), bl::AtOffset(path, record.offset, st.message()));
-    };
-    auto decoded = bl::DecodeEntry(record.payload);
-    if (!decoded.ok()) return located(decoded.status());
-    auto signature = verifier.Add(*decoded);
-    if (!signature.ok()) return located(signature.status());
-
-    bl::Entry& e = decoded->entry;
+    auto writes = serialiser.Writes(e.frame, e.domain);
+    if (!writes.ok()) return Damage(reader, e, writes.status().message());
     std::optional<bank::Digest> signed_root;
-    if (*signature) signed_root = (*signature)->root;
-    EntryLocation location{static_cast<uint32_t>(record.chunk_index), static_cast<uint32_t>(record.size),
-                           record.offset};
-    state->Record(e.txid, e.timestamp_ms, std::move(e.writes), location, signed_root);
-    state->chunks.back().bytes = record.offset + record.size;
+    if (const bl::Table* t = e.domain.Find(bl::kSignatures)) {
+      auto value = t->Get(bl::kSingletonKey);
+      auto sig = value ? bl::ParsePrimarySignature(*value)
+                       : bank::Result<bl::PrimarySignature>(bank::Status::InputFile("no signature value"));
+      if (!sig.ok()) return Damage(reader, e, sig.status().message());
+      if (sig->root != state->tree.Root())
+        return Damage(reader, e, "the signed root is not the root of the transactions before it");
+      signed_root = sig->root;
+    }
+    state->tree.Append(bl::LeafOf(e.frame, e.domain));
+    ChunkInfo& chunk = state->chunks.back();
+    EntryLocation location{static_cast<uint32_t>(state->chunks.size() - 1),
+                           static_cast<uint32_t>(e.frame.raw.size()), e.offset};
+    chunk.bytes = e.offset + e.frame.raw.size();
+    chunk.positions.push_back(static_cast<uint32_t>(e.offset));
+    state->Record(e.frame.txid, std::move(*writes), location, signed_root);
   }
-  BANK_RETURN_IF_ERROR(start_chunks_before(chunks.size()));
+  if (reader.error()) return reader.error()->ToStatus();
   if (reader.torn_tail()) BANK_RETURN_IF_ERROR(CutTornTail(*reader.torn_tail()));
+  if (!files.empty() && !files.back().last &&
+      (state->chunks.empty() || state->chunks.back().first_seqno != files.back().first)) {
+    // The open chunk holds no whole entry (created, then the process died).
+    state->chunks.push_back({files.back().first, std::nullopt, bl::kChunkHeaderSize, {}});
+  }
+  for (auto& chunk : state->chunks) {
+    if (chunk.last_seqno) {
+      chunk.positions.clear();
+      chunk.positions.shrink_to_fit();
+      continue;
+    }
+    // Under its open name: complete if its header announces the table.
+    std::string path = directory + "/" + bl::OpenChunkName(chunk.first_seqno);
+    auto header = bank::ReadFile(path);
+    if (header.ok() && header->size() >= bl::kChunkHeaderSize) {
+      auto layout = bl::ParseChunkLayout(*header);
+      if (layout.ok() && layout->table_offset != 0) {
+        chunk.last_seqno = chunk.first_seqno + layout->positions.size() - 1;
+        BANK_RETURN_IF_ERROR(NameCompleted(directory, &chunk));
+        chunk.positions.clear();
+      }
+    }
+  }
   return bank::Status::OK();
 }
 

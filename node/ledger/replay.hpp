@@ -1,26 +1,26 @@
-// Replay: rebuilds the in-memory ledger state from the chunk files on start.
+// Replay: rebuilds the in-memory ledger state from the chunk files on start,
+// with the one reader every ledger reader uses (bank/ledger_files.hpp).
 //
-// Every record is checked (framing, entry format, seqno continuity, views,
-// each signature against the recomputed root; see bank/ledger_verifier.hpp)
-// and applied to the store. A torn tail of the last file is cut off, with a
-// warning on stderr naming file, offset and size; any other damage fails
-// with a message naming the file and the offset of the record.
-//
-// Snapshots plug in here: a snapshot taken at a signature transaction would
-// carry the store, the Merkle tree's stored levels and the per-transaction
-// index up to its seqno; Replay would load it into `state` first and then
-// read only the chunks after it (ChainVerifier already continues from a
-// non-empty tree).
+// Every entry is checked: the reader's framing, name and seqno checks, its
+// AES-GCM tag under the ledger secret (which authenticates both domains),
+// and at each signature transaction the signed root against the recomputed
+// tree. Public and decrypted private writes are applied to the store. A
+// torn tail of the open chunk is cut off, with a warning on stderr naming
+// file, offset and size; any other damage fails naming file, offset and
+// transaction. A chunk left complete under its open name (the writer died
+// before renaming it) gets its committed name.
 #pragma once
 
 #include <string>
 
 #include "bank/status.hpp"
+#include "ledger/serialiser.hpp"
 #include "ledger/state.hpp"
 
 namespace bankd::ledger {
 
-// `state` must be empty.
-bank::Status Replay(const std::string& directory, LedgerState* state);
+// `state` must be fresh. On return its last chunk, if not completed, is
+// the open chunk to continue.
+bank::Status Replay(const std::string& directory, const Serialiser& serialiser, LedgerState* state);
 
 }  // namespace bankd::ledger

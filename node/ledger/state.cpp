@@ -20,10 +20,10 @@ bool LedgerState::Contains(const bank::TxId& txid) const {
   return txid.seqno >= 1 && txid.seqno <= last_seqno() && ViewOf(txid.seqno) == txid.view;
 }
 
-void LedgerState::Record(const bank::TxId& txid, int64_t timestamp_ms, bank::ledger::WriteSet&& writes,
+void LedgerState::Record(const bank::TxId& txid, bank::ledger::WriteSet&& writes,
                          const EntryLocation& location, const std::optional<bank::Digest>& signed_root) {
   if (views_.empty() || views_.back().first != txid.view) views_.emplace_back(txid.view, txid.seqno);
-  entries_.push_back({location, timestamp_ms});
+  entries_.push_back(location);
   if (signed_root) {
     signature_seqnos_.push_back(txid.seqno);
     last_signed_root_ = *signed_root;

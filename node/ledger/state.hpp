@@ -1,8 +1,7 @@
 // Everything the engine knows about the ledger, in memory: the store, the
-// Merkle tree, and per transaction only what must be at hand (where its
-// record is, its timestamp); receipts reread the entry itself from disk.
-// About 24 bytes per transaction beyond the tree's 64, so a million
-// transactions cost under 100 MB.
+// Merkle tree (CCF's: leaf 0 is 32 zero bytes, so leaf i is seqno i) and,
+// per transaction, only where its entry is; receipts reread the entry from
+// disk. About 16 bytes per transaction beyond the tree's 64.
 //
 // Not synchronised: the engine guards it (writer lock + shared lock).
 #pragma once
@@ -13,29 +12,32 @@
 #include <vector>
 
 #include "bank/hash.hpp"
-#include "bank/ledger_format.hpp"
 #include "bank/merkle.hpp"
 #include "bank/txid.hpp"
+#include "bank/write_set.hpp"
 #include "kv/tx.hpp"
 
 namespace bankd::ledger {
 
 struct EntryLocation {
-  uint32_t chunk = 0;
-  uint32_t size = 0;  // header + payload bytes
+  uint32_t chunk = 0;  // index into LedgerState::chunks
+  uint32_t size = 0;   // bytes of the serialised entry
   uint64_t offset = 0;
 };
 
 struct ChunkInfo {
-  std::string path;
   uint64_t first_seqno = 0;
-  uint64_t bytes = 0;  // including records still queued for writing
+  std::optional<uint64_t> last_seqno;  // set when the chunk is completed
+  uint64_t bytes = 0;                  // including entries still queued
+  std::vector<uint32_t> positions;     // of its entries (until completed)
 };
 
 class LedgerState {
  public:
+  LedgerState() { tree.Append(bank::Digest{}); }
+
   kv::Store store;
-  bank::MerkleTree tree;  // one leaf per transaction
+  bank::MerkleTree tree;
   std::vector<ChunkInfo> chunks;
 
   uint64_t last_seqno() const { return entries_.size(); }
@@ -46,22 +48,18 @@ class LedgerState {
   // True when `txid` names a transaction of this ledger (same view).
   bool Contains(const bank::TxId& txid) const;
 
-  const EntryLocation& location(uint64_t seqno) const { return entries_[seqno - 1].location; }
-  int64_t timestamp_ms(uint64_t seqno) const { return entries_[seqno - 1].timestamp_ms; }
+  const EntryLocation& location(uint64_t seqno) const { return entries_[seqno - 1]; }
   const std::vector<uint64_t>& signature_seqnos() const { return signature_seqnos_; }
   const std::optional<bank::Digest>& last_signed_root() const { return last_signed_root_; }
 
-  // Records the next transaction (seqno last_seqno() + 1, leaf already in
-  // `tree`) and applies its writes; `signed_root` for a signature.
-  void Record(const bank::TxId& txid, int64_t timestamp_ms, bank::ledger::WriteSet&& writes,
-              const EntryLocation& location, const std::optional<bank::Digest>& signed_root);
+  // Records the next transaction (seqno last_seqno() + 1, its leaf already
+  // appended to `tree`) and applies its writes; `signed_root` for a
+  // signature transaction.
+  void Record(const bank::TxId& txid, bank::ledger::WriteSet&& writes, const EntryLocation& location,
+              const std::optional<bank::Digest>& signed_root);
 
  private:
-  struct EntryMeta {
-    EntryLocation location;
-    int64_t timestamp_ms;
-  };
-  std::vector<EntryMeta> entries_;  // index seqno - 1
+  std::vector<EntryLocation> entries_;  // index seqno - 1
   // (view, first seqno of that view), ascending.
   std::vector<std::pair<uint64_t, uint64_t>> views_;
   std::vector<uint64_t> signature_seqnos_;

@@ -4,8 +4,8 @@
 
 #include "app/banking.hpp"
 #include "auth/tables.hpp"
-#include "governance/endpoints.hpp"
 #include "bank/identity.hpp"
+#include "governance/endpoints.hpp"
 #include "http/server.hpp"
 #include "node/identity.hpp"
 #include "node/node_endpoints.hpp"
@@ -18,7 +18,8 @@ bank::Status SplitAddress(const std::string& address, std::string* host, unsigne
   size_t colon = address.rfind(':');
   if (colon == std::string::npos) return bank::Status::Usage("rpc_address must be HOST:PORT: " + address);
   *host = address.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
   const std::string digits = address.substr(colon + 1);
   if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos ||
       std::stoul(digits) > 65535)
@@ -40,7 +41,8 @@ bank::Result<std::unique_ptr<Node>> Node::Start(const bank::BankdConfig& config)
 
 bank::Status Node::Init() {
   BANK_ASSIGN_OR_RETURN(identity_, LoadOrCreateIdentity(config_.data_directory, config_.subject_alt_names));
-  BANK_RETURN_IF_ERROR(bank::WriteFileAtomic(config_.service_certificate_file, identity_.service_cert.Pem(), 0644));
+  BANK_RETURN_IF_ERROR(
+      bank::WriteFileAtomic(config_.service_certificate_file, identity_.service_cert.Pem(), 0644));
 
   // Bind before touching the ledger: a busy port must not leave a new ledger behind.
   http::ServerOptions server;
@@ -72,6 +74,9 @@ bank::Status Node::Init() {
   options.node_cert = identity_.node_cert;
   options.node_key = identity_.node_key;
   options.service_cert = identity_.service_cert;
+  options.service_key = identity_.service_key;
+  options.secret_file = config_.data_directory + "/ledger_secret";
+  options.chunk_bytes = config_.ledger_chunk_size;
   options.signature_tx_count = config_.signature_tx_count;
   options.signature_interval = config_.signature_delay;
   BANK_ASSIGN_OR_RETURN(engine_, ledger::Engine::Open(std::move(options)));
@@ -95,7 +100,7 @@ void Node::RegisterEndpoints() {
   RegisterNodeEndpoints(*router_, *this);
   app::RegisterBankingEndpoints(*router_);
   governance::InstallGovernance(*router_, *engine_);
-  receipts::RegisterReceiptEndpoints(*router_, identity_.service_key);
+  receipts::RegisterReceiptEndpoints(*router_);
   // The built-in /commit, /tx and /api of each frontend last: /api lists
   // what the modules above registered.
   RegisterFrontendEndpoints(*router_, "/app");
@@ -106,7 +111,8 @@ void Node::RegisterEndpoints() {
 nlohmann::json Node::RpcInterfaces() const {
   return {{"primary_rpc_interface",
            {{"bind_address", config_.rpc_address},
-            {"published_address", config_.published_address.empty() ? config_.rpc_address : config_.published_address},
+            {"published_address",
+             config_.published_address.empty() ? config_.rpc_address : config_.published_address},
             {"protocol", "tcp"},
             {"app_protocol", "HTTP1"}}}};
 }
@@ -150,8 +156,10 @@ bank::Status Node::WriteGenesis() {
       tx.Put(tables::kMemberCerts, m.id, m.cert_pem);
       // Opened at start: Active at once, as CCF's sandbox leaves them after
       // their start-up acknowledgements. Otherwise Accepted until they ack.
-      tx.Put(tables::kMemberInfo, m.id,
-             nlohmann::json{{"status", config_.open_at_start ? "Active" : "Accepted"}, {"member_data", m.data}}.dump());
+      tx.Put(
+          tables::kMemberInfo, m.id,
+          nlohmann::json{{"status", config_.open_at_start ? "Active" : "Accepted"}, {"member_data", m.data}}
+              .dump());
       if (!m.enc_pem.empty()) tx.Put(tables::kMemberEncryptionKeys, m.id, m.enc_pem);
     }
     for (const auto& u : users) {
@@ -169,8 +177,8 @@ bank::Status Node::WriteGenesis() {
     return true;
   });
   if (!result.committed || result.txid != genesis)
-    return bank::Status::Internal(fmt::format("genesis transaction got id {}, expected {}", result.txid.ToString(),
-                                              genesis.ToString()));
+    return bank::Status::Internal(fmt::format("genesis transaction got id {}, expected {}",
+                                              result.txid.ToString(), genesis.ToString()));
   engine_->Sign();
   return bank::Status::OK();
 }

@@ -4,15 +4,15 @@
 
 #include "app/bundle_api.hpp"
 #include "auth/tables.hpp"
-#include "bank/ledger_format.hpp"
+#include "bank/ledger_tables.hpp"
 #include "node/node.hpp"
 
 namespace bankd::node {
 namespace {
 
-using nlohmann::json;
 using http::Request;
 using http::Response;
+using nlohmann::json;
 
 json ParseOr(const std::optional<std::string>& value, json fallback) {
   if (!value) return fallback;
@@ -40,7 +40,7 @@ void RegisterNodeEndpoints(http::Router& router, Node& node) {
   router.AddRead(
       "GET", "/node/state", {},
       [&node](const Request&, const kv::Store& store) {
-        json sig = ParseOr(store.Get(bank::ledger::kSignaturesTable, bank::ledger::kSignatureKey), json::object());
+        json sig = ParseOr(store.Get(bank::ledger::kSignatures, bank::ledger::kSingletonKey), json::object());
         return Response::Json({{"node_id", node.identity().node_id},
                                {"state", "PartOfNetwork"},
                                {"last_signed_seqno", sig.value("seqno", 0)},
@@ -56,13 +56,14 @@ void RegisterNodeEndpoints(http::Router& router, Node& node) {
         engine.Read([&](const kv::Store& store) {
           service = ParseOr(store.Get(tables::kServiceInfo, tables::kSingletonKey), json::object());
         });
-        return Response::Json({{"service_status", service.value("status", "Opening")},
-                               {"service_certificate", service.value("cert", node.identity().service_cert.Pem())},
-                               {"current_view", last.view},
-                               {"primary_id", node.identity().node_id},
-                               {"recovery_count", service.value("recovery_count", 0)},
-                               {"service_data", service.value("service_data", json())},
-                               {"current_service_create_txid", service.value("current_service_create_txid", "")}});
+        return Response::Json(
+            {{"service_status", service.value("status", "Opening")},
+             {"service_certificate", service.value("cert", node.identity().service_cert.Pem())},
+             {"current_view", last.view},
+             {"primary_id", node.identity().node_id},
+             {"recovery_count", service.value("recovery_count", 0)},
+             {"service_data", service.value("service_data", json())},
+             {"current_service_create_txid", service.value("current_service_create_txid", "")}});
       },
       Operation("The service: status, certificate, current view, primary"));
 
@@ -107,7 +108,8 @@ void RegisterNodeEndpoints(http::Router& router, Node& node) {
   };
   router.AddDirect(
       "GET", "/node/network/nodes/{node_id}", {},
-      [one_node](const Request& request) { return one_node(request.param("node_id")); }, Operation("One node"));
+      [one_node](const Request& request) { return one_node(request.param("node_id")); },
+      Operation("One node"));
   for (const char* alias : {"self", "primary"}) {
     router.AddDirect(
         "GET", std::string("/node/network/nodes/") + alias, {},
@@ -126,7 +128,8 @@ void RegisterNodeEndpoints(http::Router& router, Node& node) {
 
   for (const char* method : {"GET", "HEAD"}) {
     router.AddRead(
-        method, "/node/primary", {}, [](const Request&, const kv::Store&) { return Response::Json(json::object()); },
+        method, "/node/primary", {},
+        [](const Request&, const kv::Store&) { return Response::Json(json::object()); },
         Operation("200 on the primary (bankd is always primary)"));
   }
 }
@@ -152,13 +155,15 @@ void RegisterFrontendEndpoints(http::Router& router, const std::string& prefix) 
       [&engine](const Request& request) {
         const std::string* text = request.query_param("transaction_id");
         if (text == nullptr)
-          return Response::Error(400, "InvalidQueryParameterValue", "Missing query parameter 'transaction_id'.");
+          return Response::Error(400, "InvalidQueryParameterValue",
+                                 "Missing query parameter 'transaction_id'.");
         auto txid = bank::TxId::Parse(*text);
         if (!txid)
-          return Response::Error(400, "InvalidQueryParameterValue",
-                                 fmt::format("The value '{}' passed as query parameter 'transaction_id' is not a valid "
-                                             "transaction ID (expected <view>.<seqno>).",
-                                             *text));
+          return Response::Error(
+              400, "InvalidQueryParameterValue",
+              fmt::format("The value '{}' passed as query parameter 'transaction_id' is not a valid "
+                          "transaction ID (expected <view>.<seqno>).",
+                          *text));
         return Response::Json(
             {{"transaction_id", txid->ToString()}, {"status", bank::TxStatusName(engine.Status(*txid))}});
       },
@@ -169,7 +174,8 @@ void RegisterFrontendEndpoints(http::Router& router, const std::string& prefix) 
       "GET", prefix + "/api", {},
       [&router, prefix](const Request&, const kv::Store&) {
         // The banking application's API is the CCF bundle's (ccf-app/app.json).
-        return Response::Json(prefix == "/app" ? app::BundleOpenApi(router.OpenApi(prefix)) : router.OpenApi(prefix));
+        return Response::Json(prefix == "/app" ? app::BundleOpenApi(router.OpenApi(prefix))
+                                               : router.OpenApi(prefix));
       },
       Operation("This OpenAPI document"));
 }

@@ -1,8 +1,5 @@
 #include "receipts/receipts.hpp"
 
-#include <map>
-#include <mutex>
-
 #include <fmt/format.h>
 
 #include "bank/cose_receipt.hpp"
@@ -17,56 +14,32 @@ using nlohmann::json;
 enum class Form { kJson, kCose };
 enum class Audience { kSender, kAnyone };
 
-// The service's COSE signature over each signed root, made on first use and
-// shared by every receipt under that root (so a verifier checks it once).
-class CoseRootSigner {
- public:
-  CoseRootSigner(const ledger::Engine& engine, bank::PrivateKey key) : engine_(engine), key_(std::move(key)) {}
-
-  bank::Result<bank::CoseSignedRoot> For(const ledger::ReceiptMaterial& m) {
-    std::lock_guard lock(mu_);
-    if (auto it = cache_.find(m.signature_txid.seqno); it != cache_.end()) return it->second;
-    // iat: when the signature transaction was written, so that every
-    // signature over this root carries the same protected header.
-    int64_t issued_at = engine_.Timestamp(m.signature_txid).value_or(0) / 1000;
-    BANK_ASSIGN_OR_RETURN(auto signed_root, bank::SignRootCose(key_, {m.root, m.signature_txid, issued_at}));
-    if (cache_.size() >= kMaxCached) cache_.erase(cache_.begin());  // the oldest root
-    cache_.emplace(m.signature_txid.seqno, signed_root);
-    return signed_root;
-  }
-
- private:
-  static constexpr size_t kMaxCached = 4096;
-  const ledger::Engine& engine_;
-  bank::PrivateKey key_;
-  std::mutex mu_;
-  std::map<uint64_t, bank::CoseSignedRoot> cache_;  // by signature seqno
-};
-
 // A transfer's claim is "<from> sent <value> to <to>"; ids are 64 hex.
 bool SentBy(const ledger::ReceiptMaterial& m, const std::string& caller_id) {
   return m.claim && m.claim->starts_with(caller_id + " sent ");
 }
 
-Response Serve(const Request& request, const ledger::Engine& engine, CoseRootSigner& signer, Form form,
-               Audience audience) {
+Response Serve(const Request& request, const ledger::Engine& engine, Form form, Audience audience) {
   const std::string* text = request.query_param("transaction_id");
   if (text == nullptr)
     return Response::Error(400, "InvalidQueryParameterValue", "Missing query parameter 'transaction_id'.");
   auto txid = bank::TxId::Parse(*text);
   if (!txid || txid->seqno == 0)
-    return Response::Error(400, "InvalidQueryParameterValue",
-                           fmt::format("The value '{}' passed as query parameter 'transaction_id' is not a valid "
-                                       "transaction ID (expected <view>.<seqno>).",
-                                       *text));
+    return Response::Error(
+        400, "InvalidQueryParameterValue",
+        fmt::format("The value '{}' passed as query parameter 'transaction_id' is not a valid "
+                    "transaction ID (expected <view>.<seqno>).",
+                    *text));
   switch (engine.Status(*txid)) {
     case bank::TxStatus::kUnknown:
-      return Response::Error(404, "TransactionPendingOrUnknown",
-                             fmt::format("Transaction {} is Unknown: this service has not written it.", txid->ToString()));
+      return Response::Error(
+          404, "TransactionPendingOrUnknown",
+          fmt::format("Transaction {} is Unknown: this service has not written it.", txid->ToString()));
     case bank::TxStatus::kInvalid:
-      return Response::Error(404, "TransactionInvalid",
-                             fmt::format("Transaction {} is Invalid: its view is not the one that holds seqno {}.",
-                                         txid->ToString(), txid->seqno));
+      return Response::Error(
+          404, "TransactionInvalid",
+          fmt::format("Transaction {} is Invalid: its view is not the one that holds seqno {}.",
+                      txid->ToString(), txid->seqno));
     case bank::TxStatus::kPending:
     case bank::TxStatus::kCommitted:
       break;
@@ -80,19 +53,22 @@ Response Serve(const Request& request, const ledger::Engine& engine, CoseRootSig
     return wait;
   }
   if (audience == Audience::kSender && !SentBy(*material, request.caller.id))
-    return Response::Error(404, "ResourceNotFound",
-                           fmt::format("Transaction {} is not a transfer sent by the caller.", txid->ToString()));
+    return Response::Error(
+        404, "ResourceNotFound",
+        fmt::format("Transaction {} is not a transfer sent by the caller.", txid->ToString()));
   if (form == Form::kJson) return Response::Json(bank::ReceiptToJson(JsonReceiptOf(*material)));
 
   if (material->is_signature_transaction)
-    return Response::Error(404, "ResourceNotFound",
-                           fmt::format("Transaction {} is a signature transaction: its own root does not include it, "
-                                       "so it has no COSE inclusion proof (use the JSON receipt).",
-                                       txid->ToString()));
-  auto signed_root = signer.For(*material);
-  if (!signed_root.ok()) return Response::Error(500, "InternalError", signed_root.status().message());
+    return Response::Error(
+        404, "ResourceNotFound",
+        fmt::format("Transaction {} is a signature transaction: its own root does not include it, "
+                    "so it has no COSE inclusion proof (use the JSON receipt).",
+                    txid->ToString()));
+  // The service's COSE signature recorded in the signature transaction,
+  // shared by every receipt under that root.
+  bank::CoseSignedRoot signed_root{material->cose_protected_header, material->cose_signature};
   bank::ReceiptLeaf leaf{material->write_set_digest, material->commit_evidence, material->claims_digest, {}};
-  bank::Bytes cose = bank::EncodeCoseReceipt(*signed_root, leaf, material->proof);
+  bank::Bytes cose = bank::EncodeCoseReceipt(signed_root, leaf, material->proof);
   return Response::Text(200, bank::AsString(cose), "application/cose");
 }
 
@@ -130,13 +106,13 @@ bank::Receipt JsonReceiptOf(const ledger::ReceiptMaterial& m) {
   return r;
 }
 
-void RegisterReceiptEndpoints(http::Router& router, const bank::PrivateKey& service_key) {
+void RegisterReceiptEndpoints(http::Router& router) {
   const ledger::Engine* engine = &router.engine();
-  auto signer = std::make_shared<CoseRootSigner>(*engine, service_key);
-  auto add = [&](const std::string& path, auth::Policies policies, Form form, Audience audience, json openapi) {
+  auto add = [&](const std::string& path, auth::Policies policies, Form form, Audience audience,
+                 json openapi) {
     router.AddDirect(
         "GET", path, std::move(policies),
-        [engine, signer, form, audience](const Request& r) { return Serve(r, *engine, *signer, form, audience); },
+        [engine, form, audience](const Request& r) { return Serve(r, *engine, form, audience); },
         std::move(openapi));
   };
   const std::string user_404 =
@@ -148,17 +124,19 @@ void RegisterReceiptEndpoints(http::Router& router, const bank::PrivateKey& serv
                 "commit_evidence, claims_digest, claim}, proof, signature",
                 user_404));
   add("/app/receipt/cose", {auth::UserCertPolicy()}, Form::kCose, Audience::kSender,
-      Operation("COSE receipt (RFC 9942, CCF profile) of a transfer the caller sent",
-                "application/cose: COSE_Sign1 by the service key, detached Merkle root, inclusion proof at 396/-1",
-                user_404));
+      Operation(
+          "COSE receipt (RFC 9942, CCF profile) of a transfer the caller sent",
+          "application/cose: COSE_Sign1 by the service key, detached Merkle root, inclusion proof at 396/-1",
+          user_404));
   add("/node/receipt", {auth::MemberCertPolicy()}, Form::kJson, Audience::kAnyone,
       Operation("CCF receipt of any transaction (members)",
                 "CCF JSON receipt; a signature transaction's has \"leaf\" (the signed root) and "
                 "\"is_signature_transaction\": true",
                 member_404));
   add("/node/receipt/cose", {auth::MemberCertPolicy()}, Form::kCose, Audience::kAnyone,
-      Operation("COSE receipt (RFC 9942, CCF profile) of any transaction but a signature transaction (members)",
-                "application/cose", member_404 + "; ResourceNotFound: a signature transaction"));
+      Operation(
+          "COSE receipt (RFC 9942, CCF profile) of any transaction but a signature transaction (members)",
+          "application/cose", member_404 + "; ResourceNotFound: a signature transaction"));
 }
 
 }  // namespace bankd::receipts

@@ -8,9 +8,10 @@
 // JSON receipts are CCF's: the node key signs the Merkle root in a signature
 // transaction, the node certificate is issued by the service certificate
 // (service_endorsements is empty). Transfers carry their claim text next to
-// the claims digest. COSE receipts (RFC 9942, CCF profile) are signed by the
-// service key: one COSE signature per signature transaction, made on first
-// use and shared by every receipt under that root.
+// the claims digest. COSE receipts (RFC 9942, CCF profile) carry the
+// service key's COSE signature that the signature transaction records
+// (public:ccf.internal.cose_signatures), shared by every receipt under
+// that root, as CCF's.
 //
 // Answers, as CCF's historical endpoints: 400 InvalidQueryParameterValue for
 // a missing or malformed id; 404 TransactionPendingOrUnknown for an id the
@@ -31,7 +32,6 @@ namespace bankd::receipts {
 // CCF's JSON receipt of what the engine found for one transaction.
 bank::Receipt JsonReceiptOf(const ledger::ReceiptMaterial& material);
 
-// `service_key` signs COSE receipts; it must be the service certificate's key.
-void RegisterReceiptEndpoints(http::Router& router, const bank::PrivateKey& service_key);
+void RegisterReceiptEndpoints(http::Router& router);
 
 }  // namespace bankd::receipts

@@ -152,7 +152,7 @@ void CheckOutcome(const json& expect, const json& got) {
 TEST_CASE("the governance case table against bankd's native rules", "[contract][governance]") {
   const json table = LoadJson("tests/contract/governance_cases.json");
   bank::test::TempDir dir;
-  std::map<std::string, std::string> vars = {{"singleton", bankd::tables::kSingletonKey}};
+  std::map<std::string, std::string> vars = {{"singleton", std::string(bankd::tables::kSingletonKey)}};
   for (const char* part : {"actions.js", "validate.js", "resolve.js", "apply.js"})
     vars["constitution"] += ReadText(std::string("governance-scripts/constitution/") + part) + "\n";
   for (const char* name : {"user6", "user7", "user8", "user9"}) {

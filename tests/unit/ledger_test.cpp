@@ -1,6 +1,7 @@
-// The ledger engine on real files: commit status, signature transactions,
-// receipts that verify, replay after reopen, torn tails cut, damage refused
-// with file and offset, and nothing committed lost across kill -9.
+// The ledger engine on real files, in CCF's format: commit status, signature
+// transactions, receipts that verify, replay after reopen, torn tails cut,
+// damage refused with file, offset and transaction, and nothing committed
+// lost across kill -9.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -14,10 +15,12 @@
 #include <thread>
 
 #include "bank/certificate.hpp"
-#include "bank/ledger_format.hpp"
-#include "bank/ledger_verifier.hpp"
+#include "bank/ledger_files.hpp"
+#include "bank/ledger_tables.hpp"
 #include "bank/merkle.hpp"
+#include "ledger/commit_evidence.hpp"
 #include "ledger/engine.hpp"
+#include "ledger/serialiser.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
@@ -59,6 +62,8 @@ EngineOptions Options(const TempDir& dir) {
   o.node_cert = TestIdentity().node_cert;
   o.node_key = TestIdentity().node_key;
   o.service_cert = TestIdentity().service_cert;
+  o.service_key = TestIdentity().service_key;
+  o.secret_file = (dir.path() / "data" / "ledger_secret").string();
   o.signature_tx_count = 1000000;
   o.signature_interval = 24h;
   return o;
@@ -93,8 +98,10 @@ std::string Rows(const Engine& engine, const std::string& table) {
   return out;
 }
 
-std::vector<bl::ChunkFile> Chunks(const EngineOptions& o) {
-  auto chunks = bl::ListChunkFiles(o.directory);
+std::vector<bl::LedgerFile> Chunks(const EngineOptions& o) {
+  bl::ListOptions list;
+  list.uncommitted = true;
+  auto chunks = bl::ListLedgerFiles({o.directory}, list);
   REQUIRE(chunks.ok());
   return *chunks;
 }
@@ -111,24 +118,25 @@ void WriteBytes(const std::string& path, const std::string& bytes) {
 struct RecordAt {
   std::string file;
   uint64_t offset, size;
-  bl::DecodedEntry decoded;
+  TxId txid;
+  bool signature;
+  std::string bytes;
 };
 
-// Every record of a ledger directory, decoded.
+// Every entry of a ledger directory, committed or not.
 std::vector<RecordAt> AllRecords(const std::string& directory) {
-  auto reader = bl::LedgerReader::Open(directory);
-  REQUIRE(reader.ok());
+  bl::ListOptions list;
+  list.uncommitted = true;
+  auto files = bl::ListLedgerFiles({directory}, list);
+  REQUIRE(files.ok());
+  bl::LedgerReader reader(*files);
   std::vector<RecordAt> out;
-  bl::Record r;
-  while (true) {
-    auto more = reader->Next(&r);
-    INFO(more.status().message());
-    REQUIRE(more.ok());
-    if (!*more) break;
-    auto decoded = bl::DecodeEntry(r.payload);
-    REQUIRE(decoded.ok());
-    out.push_back({reader->chunks()[r.chunk_index].path, r.offset, r.size, std::move(*decoded)});
-  }
+  bl::ReadEntry e;
+  while (reader.Next(&e))
+    out.push_back({reader.files()[e.file_index].path, e.offset, e.frame.raw.size(), e.frame.txid,
+                   e.domain.Find(bl::kSignatures) != nullptr, std::string(e.frame.raw)});
+  INFO((reader.error() ? reader.error()->detail : ""));
+  REQUIRE_FALSE(reader.error());
   return out;
 }
 
@@ -208,7 +216,6 @@ TEST_CASE("a transaction reads its own writes and commits them atomically", "[le
   CHECK(r.txid == TxId{2, 2});
   TxId seen = engine->Read([](const bankd::kv::Store& store) { CHECK(store.Get("accounts", "bob") == "6"); });
   CHECK(seen == r.txid);
-  CHECK(engine->Timestamp(r.txid).value_or(0) > 1700000000000);  // ms since the epoch
 }
 
 TEST_CASE("status moves from Pending to Committed when the group commit covers it", "[ledger]") {
@@ -246,25 +253,29 @@ TEST_CASE("signature transactions follow the configured count", "[ledger]") {
   o.signature_tx_count = 3;
   auto engine = OpenEngine(o);
   for (int i = 0; i < 7; ++i) Put(*engine, "k" + std::to_string(i), std::to_string(i));
-  // 1 2 3 [4] 5 6 7 [8] 9
-  CHECK(engine->LastWritten() == TxId{2, 9});
+  // 1 2 3 (4: the node's endorsed certificate, before its first signature)
+  // [5] 6 7 8 [9] 10
+  CHECK(engine->LastWritten() == TxId{2, 10});
   engine->Flush();
 
   std::vector<uint64_t> signatures;
   for (const auto& r : AllRecords(o.directory))
-    if (r.decoded.entry.kind == bl::EntryKind::kSignature) signatures.push_back(r.decoded.entry.txid.seqno);
-  CHECK(signatures == std::vector<uint64_t>{4, 8});
+    if (r.signature) signatures.push_back(r.txid.seqno);
+  CHECK(signatures == std::vector<uint64_t>{5, 9});
+  engine->Read([&](const bankd::kv::Store& s) {
+    CHECK(s.Get(bl::kEndorsedNodeCerts, TestIdentity().node_cert.PublicKeyId()) ==
+          TestIdentity().node_cert.Pem());
+  });
 
   std::string stored;
-  engine->Read([&](const bankd::kv::Store& s) {
-    stored = s.Get(bl::kSignaturesTable, bl::kSignatureKey).value_or("");
-  });
-  auto record = bl::SignatureRecord::FromJson(stored);
+  engine->Read(
+      [&](const bankd::kv::Store& s) { stored = s.Get(bl::kSignatures, bl::kSingletonKey).value_or(""); });
+  auto record = bl::ParsePrimarySignature(stored);
   REQUIRE(record.ok());
-  CHECK(record->txid == TxId{2, 8});
+  CHECK(record->txid == TxId{2, 9});
   CHECK(record->node_id == TestIdentity().node_cert.PublicKeyId());
   CHECK(engine->LastSignedRoot() == record->root);
-  CHECK(engine->Receipt({2, 9}) == std::nullopt);  // no signature after it yet
+  CHECK(engine->Receipt({2, 10}) == std::nullopt);  // no signature after it yet
 }
 
 TEST_CASE("the signature interval signs pending transactions in the background", "[ledger]") {
@@ -277,8 +288,10 @@ TEST_CASE("the signature interval signs pending transactions in the background",
   bank::Digest root_of_one = engine->CurrentRoot();
   // Bounded wait for the background signer; no assertion on how long.
   for (int i = 0; i < 1000 && !engine->LastSignedRoot(); ++i) std::this_thread::sleep_for(10ms);
-  REQUIRE(engine->LastSignedRoot() == root_of_one);
-  CHECK(engine->LastWritten() == TxId{2, 2});
+  // The node's certificate is recorded first (2.2), then signed over (2.3).
+  REQUIRE(engine->LastSignedRoot().has_value());
+  CHECK(engine->LastSignedRoot() != root_of_one);
+  CHECK(engine->LastWritten() == TxId{2, 3});
 }
 
 TEST_CASE("receipt material proves each transaction against a signed root", "[ledger]") {
@@ -290,11 +303,12 @@ TEST_CASE("receipt material proves each transaction against a signed root", "[le
   txs.push_back(Put(*engine, "alice", "100"));
   REQUIRE(engine->WaitCommitted(txs[0], 60s));
   for (int i = 1; i < 6; ++i)
-    txs.push_back(Put(*engine, "user" + std::to_string(i), std::to_string(i), "alice sent " + std::to_string(i) + " to bob"));
+    txs.push_back(Put(*engine, "user" + std::to_string(i), std::to_string(i),
+                      "alice sent " + std::to_string(i) + " to bob"));
   CHECK(engine->Receipt(txs[2]) == std::nullopt);  // not signed
 
   TxId signature = engine->Sign();
-  CHECK(signature == TxId{2, 7});
+  CHECK(signature == TxId{2, 8});                  // 2.7 records the node's certificate
   CHECK(engine->Receipt(txs[2]) == std::nullopt);  // signed, not yet durable
   engine->Flush();
 
@@ -347,7 +361,6 @@ TEST_CASE("a reopened ledger replays to the same state and starts a new view", "
   bank::Digest root;
   std::optional<bank::Digest> signed_root;
   TxId last;
-  std::optional<int64_t> timestamp;
   std::optional<bankd::ledger::ReceiptMaterial> receipt;
   {
     auto engine = OpenEngine(o);
@@ -361,11 +374,10 @@ TEST_CASE("a reopened ledger replays to the same state and starts a new view", "
     }
     engine->Sign();
     accounts = Rows(*engine, "accounts");
-    signatures = Rows(*engine, std::string(bl::kSignaturesTable));
+    signatures = Rows(*engine, std::string(bl::kSignatures));
     root = engine->CurrentRoot();
     signed_root = engine->LastSignedRoot();
     last = engine->LastWritten();
-    timestamp = engine->Timestamp({2, 13});
     engine->Flush();
     receipt = engine->Receipt({2, 13});
     REQUIRE(receipt.has_value());
@@ -374,13 +386,12 @@ TEST_CASE("a reopened ledger replays to the same state and starts a new view", "
 
   auto engine = OpenEngine(o);
   CHECK(Rows(*engine, "accounts") == accounts);
-  CHECK(Rows(*engine, std::string(bl::kSignaturesTable)) == signatures);
+  CHECK(Rows(*engine, std::string(bl::kSignatures)) == signatures);
   CHECK(engine->CurrentRoot() == root);
   CHECK(engine->LastSignedRoot() == signed_root);
   CHECK(engine->LastWritten() == last);
   CHECK(engine->LastCommitted() == last);
   CHECK(engine->Status({2, 13}) == TxStatus::kCommitted);
-  CHECK(engine->Timestamp({2, 13}) == timestamp);
   auto again = engine->Receipt({2, 13});
   REQUIRE(again.has_value());
   CHECK(again->proof == receipt->proof);
@@ -395,7 +406,7 @@ TEST_CASE("a reopened ledger replays to the same state and starts a new view", "
   CHECK(engine->Status({2, last.seqno}) == TxStatus::kCommitted);
 }
 
-TEST_CASE("the ledger directory holds one engine, a private secret and nothing else of ours", "[ledger]") {
+TEST_CASE("the ledger directory holds one engine and the secret stays outside it, private", "[ledger]") {
   TempDir dir;
   EngineOptions o = Options(dir);
   auto engine = OpenEngine(o);
@@ -404,9 +415,15 @@ TEST_CASE("the ledger directory holds one engine, a private secret and nothing e
   CHECK(second.status().code() == bank::Code::kExists);
 
   struct stat st {};
-  REQUIRE(::stat((o.directory + "/ledger.secret").c_str(), &st) == 0);
+  REQUIRE(::stat(o.secret_file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(st.st_size == 32);
+  Put(*engine, "alice", "1");
+  engine->Flush();
+  for (const auto& e : std::filesystem::directory_iterator(o.directory)) {
+    std::string name = e.path().filename().string();
+    CHECK((name == "ledger.lock" || bl::ParseLedgerFileName(name).has_value()));
+  }
 
   EngineOptions wrong_key = o;
   wrong_key.directory = (dir.path() / "other").string();
@@ -434,7 +451,9 @@ TEST_CASE("a torn tail is cut with a warning and the ledger goes on", "[ledger]"
     WriteBytes(file, whole + half);
   }
   SECTION("a few header bytes appended") { WriteBytes(file, whole + std::string("\x20\x00\x00", 3)); }
-  SECTION("zeros appended, as a file system may leave them") { WriteBytes(file, whole + std::string(100, '\0')); }
+  SECTION("zeros appended, as a file system may leave them") {
+    WriteBytes(file, whole + std::string(100, '\0'));
+  }
 
   StderrCapture capture(dir / "stderr.txt");
   auto engine = OpenEngine(o);
@@ -471,7 +490,7 @@ TEST_CASE("a cut in the last record loses only what was never committed", "[ledg
   CHECK(Put(*engine, "k4", "again") == TxId{3, 5});
 }
 
-TEST_CASE("damage before the tail refuses to start, naming file and offset", "[ledger]") {
+TEST_CASE("damage before the tail refuses to start, naming file, offset and transaction", "[ledger]") {
   TempDir dir;
   EngineOptions o = Options(dir);
   o.chunk_bytes = 400;
@@ -488,40 +507,41 @@ TEST_CASE("damage before the tail refuses to start, naming file and offset", "[l
   uint64_t expected_offset = 0;
   std::string expected_problem;
 
-  SECTION("a flipped byte in the payload of an early record") {
+  SECTION("a flipped byte in the private domain of an early entry") {
     const auto& victim = records[1];
     std::string bytes = ReadBytes(victim.file);
     bytes[victim.offset + victim.size - 5] ^= 0x40;
     WriteBytes(victim.file, bytes);
     expected_file = victim.file;
     expected_offset = victim.offset;
-    expected_problem = "payload checksum";
+    expected_problem = "(transaction 2.2): AES-GCM tag does not match";
   }
-  SECTION("a flipped byte in a record header") {
+  SECTION("a flipped byte in an entry's size") {
     const auto& victim = records[2];
     std::string bytes = ReadBytes(victim.file);
-    bytes[victim.offset + 1] ^= 0x01;  // the length
+    bytes[victim.offset + 2] ^= 0x01;
     WriteBytes(victim.file, bytes);
     expected_file = victim.file;
     expected_offset = victim.offset;
-    expected_problem = "header checksum";
+    expected_problem = "(transaction 2.3)";
   }
-  SECTION("a flipped byte in the last record of the last file") {
+  SECTION("a flipped byte in the last entry of the open chunk") {
     const auto& victim = records.back();
     std::string bytes = ReadBytes(victim.file);
     bytes[victim.offset + victim.size - 1] ^= 0x01;
     WriteBytes(victim.file, bytes);
     expected_file = victim.file;
     expected_offset = victim.offset;
-    expected_problem = "payload checksum";
+    expected_problem = "AES-GCM tag does not match";
   }
-  SECTION("an earlier chunk file truncated mid-record") {
+  SECTION("a completed chunk truncated mid-entry") {
     const std::string& file = chunks[0].path;
-    const auto& victim = *std::find_if(records.rbegin(), records.rend(), [&](const RecordAt& r) { return r.file == file; });
+    const auto& victim =
+        *std::find_if(records.rbegin(), records.rend(), [&](const RecordAt& r) { return r.file == file; });
     std::filesystem::resize_file(file, victim.offset + victim.size / 2);
     expected_file = file;
-    expected_offset = victim.offset;
-    expected_problem = "not the last";
+    expected_offset = 0;
+    expected_problem = "outside the file";
   }
   SECTION("a chunk file missing from the middle") {
     std::filesystem::remove(chunks[1].path);
@@ -529,29 +549,39 @@ TEST_CASE("damage before the tail refuses to start, naming file and offset", "[l
     expected_offset = 0;
     expected_problem = "starts at seqno";
   }
-  SECTION("a signature whose root is not the ledger's, with a valid checksum") {
-    const auto& victim = *std::find_if(records.begin(), records.end(), [](const RecordAt& r) {
-      return r.decoded.entry.kind == bl::EntryKind::kSignature;
-    });
-    bl::Entry forged = victim.decoded.entry;
-    auto record = bl::SignatureOf(forged).value();
-    record.root[0] ^= 1;
-    forged.writes[0].value = record.ToJson();
-    std::string framed;
-    bl::AppendRecord(bl::EncodeEntry(forged).payload, &framed);
+  SECTION("a signature whose root is not the ledger's, re-encrypted with the secret") {
+    const auto& victim =
+        *std::find_if(records.begin(), records.end(), [](const RecordAt& r) { return r.signature; });
+    auto secret = bank::ReadFile(o.secret_file).value();
+    bankd::ledger::Serialiser serialiser(secret);
+    auto frame = bl::ParseFrame(victim.bytes).value();
+    auto domain = bl::ParsePublicDomain(frame.public_domain).value();
+    auto writes = serialiser.Writes(frame, domain).value();
+    for (auto& w : writes) {
+      if (w.table != bl::kSignatures) continue;
+      auto sig = bl::ParsePrimarySignature(*w.value).value();
+      sig.root[0] ^= 1;
+      w.value = sig.ToJson();
+    }
+    auto evidence = bankd::ledger::CommitEvidence::FromSecret(secret).value();
+    auto forged =
+        serialiser
+            .Serialise(victim.txid, writes, *domain.claims_digest, evidence.For(victim.txid), frame.flags)
+            .value();
+    REQUIRE(forged.bytes.size() == victim.size);
     std::string bytes = ReadBytes(victim.file);
-    bytes.replace(victim.offset, victim.size, framed);
+    bytes.replace(victim.offset, victim.size, forged.bytes);
     WriteBytes(victim.file, bytes);
     expected_file = victim.file;
     expected_offset = victim.offset;
-    expected_problem = "is not the ledger's root";
+    expected_problem = "the signed root is not the root";
   }
 
   auto engine = Engine::Open(o);
   REQUIRE_FALSE(engine.ok());
   INFO(engine.status().message());
   CHECK_THAT(engine.status().message(),
-             Catch::Contains(expected_file + " at offset " + std::to_string(expected_offset) + ":") &&
+             Catch::Contains(expected_file + " at offset " + std::to_string(expected_offset)) &&
                  Catch::Contains(expected_problem));
 }
 

@@ -5,7 +5,7 @@
 //     "rpc_address": "127.0.0.1:8000",
 //     "published_address": "127.0.0.1:8000",           (default: rpc_address)
 //     "data_directory": "data",       node and service keys, kept across restarts
-//     "ledger": {"directory": "ledger"},
+//     "ledger": {"directory": "ledger", "chunk_size": "5MB"},
 //     "service_certificate_file": "service_cert.pem",  written at every start
 //     "node_certificate": {"subject_alt_names": ["iPAddress:127.0.0.1"]},
 //     "members": [{"certificate_file": "member0_cert.pem",
@@ -58,6 +58,8 @@ struct BankdConfig {
   std::string published_address;  // empty: rpc_address
   std::string data_directory = "data";
   std::string ledger_directory = "ledger";
+  // A ledger chunk is completed at the first signature after this size.
+  uint64_t ledger_chunk_size = 5 << 20;
   std::string service_certificate_file = "service_cert.pem";
   std::vector<std::string> subject_alt_names = {"iPAddress:127.0.0.1"};
   std::vector<BankdMemberConfig> members;

@@ -1,71 +1,87 @@
-// Offline audit of a bankd ledger directory (`bankctl ledger audit`).
+// Offline audit of a CCF ledger (`bankctl ledger audit`), bankd's or a real
+// CCF service's: nothing but the ledger directory (and optionally a pinned
+// service certificate, a snapshot to start from, the ledger secret).
 //
-// Reads every chunk file in order (bank/ledger_format.hpp) and re-verifies
-// what bankd verified when it wrote them, with the same ChainVerifier its
-// replay uses: record checksums, entry encoding, seqnos 1, 2, 3, ... across
-// chunk files, views that never decrease, commit evidence naming its own
-// transaction, every leaf and every root, each signature transaction's
-// signature by the node certificate it carries. With a service certificate
-// it also checks that each node certificate is endorsed (signed) by it.
+// Reads every transaction in order (bank/ledger_files.hpp) and checks:
+//  - framing, names, positions and seqnos (the reader's checks);
+//  - the Merkle tree, recomputed from seqno 1 (leaf 0 is 32 zero bytes) or
+//    from a snapshot whose appended receipt verifies first: at each
+//    signature transaction, the root it signs; the leaves its
+//    `public:ccf.internal.tree` lists are compared with the recomputed ones,
+//    which names the very transaction a changed byte is in;
+//  - the node signature (`public:ccf.internal.signatures`, JSON: ECDSA over
+//    the root by the node whose certificate the ledger records in
+//    `public:ccf.gov.nodes.endorsed_certificates`, or for 1.x nodes in
+//    `public:ccf.gov.nodes.info`), its txid, and that the node certificate
+//    is endorsed by the service certificate of its epoch;
+//  - the COSE root signature (`public:ccf.internal.cose_signatures`): a
+//    COSE_Sign1 over the detached root by the service key, with that
+//    key's kid and the transaction's own txid;
+//  - every governance envelope (`public:ccf.gov.cose_history`, and the
+//    `cose_sign1_req` of member acks in `public:ccf.gov.members.acks`)
+//    against the member certificate the ledger holds at that point;
+//  - service identity changes (a new `public:ccf.gov.service.info` cert
+//    after a recovery) are followed; with a pinned certificate it must be
+//    one of the service's identities;
+//  - with the ledger secret, every entry's AES-GCM tag.
+// A problem does not stop the audit unless the ledger cannot be read any
+// further; each names its file, offset, txid and check.
 //
-// The audit stops at the first transaction that does not verify and names
-// it: file, offset of its record, seqno (and txid when the entry decodes).
-// A checksum or encoding failure names the damaged entry itself. A signature
-// whose root does not match names the signature transaction and the range
-// of transactions its root covers since the previous verified signature:
-// one of them was altered (with consistent checksums), and the signature
-// cannot say which.
-//
-// Not failures, but reported: transactions after the last signature (no
-// signature covers them yet) and a torn tail at the end of the last file
-// (bankd cuts it on start; nothing in it was ever reported committed).
+// Not covered by any signature: a signature transaction's own bytes are
+// covered by the next signature's root. What follows the last signature
+// is reported as `unsigned` (without the ledger secret nothing can vouch
+// for it beyond its structure).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "bank/certificate.hpp"
-#include "bank/ledger_format.hpp"
+#include "bank/ledger_files.hpp"
 
 namespace bank::ledger {
 
 struct AuditProblem {
   std::string file;
   uint64_t offset = 0;
-  uint64_t seqno = 0;        // the transaction that does not verify
-  std::optional<TxId> txid;  // when its entry could be decoded
-  // For a signature that does not verify: the first seqno of the range it
-  // covers since the previous verified signature (0 otherwise).
-  uint64_t covered_from = 0;
-  std::string what;
+  std::optional<TxId> txid;
+  std::string check;  // chunk, entry, sequence, root, tree, node_signature,
+                      // cose_signature, endorsement, governance,
+                      // service_identity, snapshot, gcm_tag
+  std::string detail;
 };
 
 struct AuditReport {
-  std::string directory;
-  size_t files = 0;
-  uint64_t bytes = 0;         // of the records read
-  uint64_t transactions = 0;  // verified
-  uint64_t signatures = 0;    // verified
-  std::optional<TxId> last_txid, last_signature_txid;
-  uint64_t unsigned_tail = 0;  // verified transactions after the last signature
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  uint64_t transactions = 0;
+  std::optional<TxId> first, last, last_signature;
+  uint64_t signatures = 0;            // JSON node signatures verified
+  uint64_t cose_signatures = 0;       // COSE root signatures verified
+  uint64_t governance_envelopes = 0;  // in public:ccf.gov.cose_history
+  uint64_t member_acks = 0;           // signed acks verified
+  uint64_t service_certificates = 0;  // distinct identities seen
+  uint64_t gcm_tags = 0;              // checked with the ledger secret
+  uint64_t unsigned_tail = 0;         // transactions after the last signature
+  std::optional<TxId> snapshot;       // the audit started from it
   std::optional<TornTail> torn_tail;
-  std::vector<std::string> node_ids;  // signing nodes, in order of appearance
-  bool endorsements_checked = false;
-  std::optional<AuditProblem> problem;
+  std::vector<AuditProblem> problems;
 
-  bool ok() const { return !problem.has_value(); }
+  bool verified() const { return problems.empty() && transactions > 0; }
   nlohmann::json ToJson() const;
 };
 
 struct AuditOptions {
+  bool uncommitted = false;
   std::optional<Certificate> service_cert;
+  std::optional<std::string> snapshot_file;
+  std::optional<std::string> ledger_secret;  // 32 raw bytes
 };
 
-// Fails (kInputFile) only when the directory cannot be listed or holds no
-// chunk file; everything found in the files is in the report.
-Result<AuditReport> AuditLedger(const std::string& directory, const AuditOptions& options = {});
+// Fails (kInputFile) only when a path cannot be listed or holds no ledger
+// file; everything found in the files is in the report.
+Result<AuditReport> AuditLedger(const std::vector<std::string>& paths, const AuditOptions& options = {});
 
 }  // namespace bank::ledger

@@ -44,6 +44,10 @@ class MerkleTree {
   // Proof of leaf `index` in the tree of the first `tree_size` leaves.
   std::vector<ProofStep> Proof(size_t index, size_t tree_size) const;
 
+  // The roots of the perfect subtrees that make up the first `n` leaves
+  // (the binary decomposition of n), largest first.
+  std::vector<Digest> PrefixPeaks(size_t n) const;
+
   // Drops every leaf from `new_size` on (used when a ledger tail is cut).
   void Truncate(size_t new_size);
 
@@ -54,6 +58,26 @@ class MerkleTree {
   // levels_[k][j] = hash of the complete subtree of 2^k leaves starting at
   // leaf j * 2^k; only complete subtrees are stored.
   std::vector<std::vector<Digest>> levels_;
+};
+
+// The same tree kept as its frontier: the roots of the perfect subtrees of
+// the binary decomposition of size() (the tree with promotion is the
+// RFC 6962 tree, so these determine every root). O(log n) memory, for
+// readers that only need roots (`ledger audit`).
+class MerkleFrontier {
+ public:
+  // The tree of `size` leaves whose perfect subtrees (the binary
+  // decomposition of `size`, largest first) have these roots.
+  static MerkleFrontier FromPeaks(uint64_t size, std::vector<Digest> peaks);
+  void Append(const Digest& leaf);
+  uint64_t size() const { return size_; }
+  // Root of all the leaves appended; all zeros when empty.
+  Digest Root() const;
+
+ private:
+  std::vector<Digest> peaks_;  // largest subtree first
+  std::vector<int> heights_;   // log2 of each peak's leaf count
+  uint64_t size_ = 0;
 };
 
 }  // namespace bank

@@ -1,0 +1,45 @@
+// Turns a write set into a CCF ledger transaction (bank/ledger_entry.hpp):
+// public tables in the public domain, every other table in the private
+// domain, AES-256-GCM under the ledger secret with the public domain as
+// additional data; tables in name order, as CCF's store iterates them.
+// Also the reverse for replay and receipts: an entry's tables, decrypted.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "bank/hash.hpp"
+#include "bank/ledger_entry.hpp"
+#include "bank/status.hpp"
+#include "bank/txid.hpp"
+#include "bank/write_set.hpp"
+
+namespace bankd::ledger {
+
+struct SerialisedTx {
+  std::string bytes;  // the whole entry, header included
+  bank::Digest leaf;
+  bank::Digest write_set_digest;
+};
+
+class Serialiser {
+ public:
+  explicit Serialiser(std::string secret) : secret_(std::move(secret)) {}
+
+  // `commit_evidence` is the "ce:V.S:<hex>" text; its SHA-256 is recorded.
+  bank::Result<SerialisedTx> Serialise(const bank::TxId& txid, const bank::ledger::WriteSet& writes,
+                                       const bank::Digest& claims_digest, std::string_view commit_evidence,
+                                       uint8_t flags) const;
+
+  // The writes of a parsed entry (public and decrypted private tables),
+  // kVerifyFailed when its GCM tag does not verify under the secret.
+  bank::Result<bank::ledger::WriteSet> Writes(const bank::ledger::EntryFrame& frame,
+                                              const bank::ledger::PublicDomain& domain) const;
+
+  const std::string& secret() const { return secret_; }
+
+ private:
+  std::string secret_;
+};
+
+}  // namespace bankd::ledger
