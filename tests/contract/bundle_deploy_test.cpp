@@ -112,6 +112,15 @@ TEST_CASE("bankd refuses set_js_app and serves the bundle's OpenAPI", "[contract
       CHECK(op["x-ccf-auth-policies"] == endpoint["authn_policies"]);
       from_bundle.insert(method + " /app" + path);
     }
+  // Templated paths carry their parameters, in order, as OpenAPI path parameters.
+  const json& deposit = doc["paths"]["/app/deposit/{user_id}/{account_name}"]["post"];
+  std::vector<std::string> path_params;
+  for (const json& p : deposit["parameters"])
+    if (p["in"] == "path") path_params.push_back(p["name"]);
+  CHECK(path_params == std::vector<std::string>{"user_id", "account_name"});
+  CHECK(doc["paths"]["/app/transaction/{transaction_id}"]["get"]["parameters"][0]["name"] ==
+        "transaction_id");
+
   // Every banking route bankd has is one of the bundle's: only the
   // frontend's built-ins and the COSE receipt are bankd's own.
   const std::set<std::string> builtin = {"get /app/api", "get /app/commit", "get /app/tx",
