@@ -164,7 +164,9 @@ bool LedgerReader::LoadFile() {
   if (f.first > next_seqno_ || (f.first < next_seqno_ && bytes_read_ > 0))
     return Fail(0, std::nullopt, "sequence",
                 fmt::format("starts at seqno {} but seqno {} is expected", f.first, next_seqno_));
-  if (data_.empty() && !f.last) {
+  // An open chunk whose header was being written when the writer died:
+  // no transaction yet (the writer rewrites the header when it continues).
+  if (!f.last && data_.size() < kChunkHeaderSize && data_.find_first_not_of('\0') == std::string::npos) {
     layout_ = ChunkLayout{0, {}, 0};
     offset_ = 0;
     return true;

@@ -1,6 +1,7 @@
 #include "ledger/chunk_files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,6 +27,15 @@ bank::Status ChunkWriter::Reopen(uint64_t first_seqno) {
   fd_ = fd;
   first_ = first_seqno;
   path_ = path;
+  // A run killed between creating the chunk and writing its header leaves
+  // fewer than 8 bytes (replay accepts only zeros there): write the header
+  // again, or the entries appended next would start at offset 0.
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return bank::Status::Internal("cannot stat " + ErrnoMessage(path_));
+  if (st.st_size < static_cast<off_t>(bl::kChunkHeaderSize)) {
+    if (::ftruncate(fd_, 0) != 0) return bank::Status::Internal("cannot truncate " + ErrnoMessage(path_));
+    BANK_RETURN_IF_ERROR(WriteAll(fd_, std::string(bl::kChunkHeaderSize, '\0'), path_));
+  }
   // The previous run may have died between a write and its fsync: make
   // what is there durable before anyone is told it is committed.
   dirty_ = true;

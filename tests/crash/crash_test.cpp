@@ -1,19 +1,21 @@
 // The crash harness as a test: `crash_tests --cycles N [--seed S]`.
 //   ctest runs 20 cycles; by hand, e.g.
 //   build/tests/crash_tests --cycles 500 --max-kill-ms 1500
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <type_traits>
 
+#include "catch/run.hpp"
 #include "crash/harness.hpp"
 
 namespace {
-bank::crash::Settings g_settings;
-}
+using bank::crash::Settings;
+Settings g_settings;
+}  // namespace
 
 TEST_CASE("crash: bankd killed at random instants under load loses nothing", "[crash]") {
-  using bank::crash::Settings;
   Settings s = g_settings;
   if (s.seed == 0)
     s.seed = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) | 1;
@@ -42,16 +44,22 @@ TEST_CASE("crash: bankd killed at random instants under load loses nothing", "[c
 }
 
 int main(int argc, char* argv[]) {
-  Catch::Session session;
-  using Catch::clara::Opt;
-  auto cli =
-      session.cli() | Opt(g_settings.cycles, "cycles")["--cycles"]("kill/restart cycles (default 20)") |
-      Opt(g_settings.seed, "seed")["--seed"]("seed of the kill instants and operations (default: clock)") |
-      Opt(g_settings.min_kill_ms, "ms")["--min-kill-ms"]("earliest kill after the load starts (20)") |
-      Opt(g_settings.max_kill_ms, "ms")["--max-kill-ms"]("latest kill after the load starts (1500)") |
-      Opt(g_settings.users, "n")["--users"]("users, 2 accounts each (4)") |
-      Opt(g_settings.members, "n")["--members"]("depositing members (2)");
-  session.cli(cli);
-  if (int rc = session.applyCommandLine(argc, argv); rc != 0) return rc;
-  return session.run();
+  auto integer = [](auto* target) {
+    return [target](const std::string& v) {
+      using T = std::remove_pointer_t<decltype(target)>;
+      if constexpr (std::is_signed_v<T>)
+        *target = static_cast<T>(std::stoll(v));
+      else
+        *target = static_cast<T>(std::stoull(v));
+    };
+  };
+  Settings& s = g_settings;
+  return bank::test::RunCatch(
+      argc, argv,
+      {{"--cycles", "cycles", "kill/restart cycles (default 20)", integer(&s.cycles)},
+       {"--seed", "seed", "seed of the kill instants and operations (default: clock)", integer(&s.seed)},
+       {"--min-kill-ms", "ms", "earliest kill after the load starts (20)", integer(&s.min_kill_ms)},
+       {"--max-kill-ms", "ms", "latest kill after the load starts (1500)", integer(&s.max_kill_ms)},
+       {"--users", "n", "users, 2 accounts each (4)", integer(&s.users)},
+       {"--members", "n", "depositing members (2)", integer(&s.members)}});
 }

@@ -468,6 +468,41 @@ TEST_CASE("a torn tail is cut with a warning and the ledger goes on", "[ledger]"
   CHECK(AllRecords(o.directory).size() == 6);
 }
 
+TEST_CASE("a chunk created but killed before its header was written gets its header", "[ledger]") {
+  // The crash harness found it: a kill between creating `ledger_<n>` and
+  // writing its 8-byte header left the next run appending at offset 0.
+  TempDir dir;
+  EngineOptions o = Options(dir);
+  o.signature_tx_count = 3;
+  o.chunk_bytes = 1;  // every signature ends a chunk
+  {
+    auto engine = OpenEngine(o);
+    for (int i = 0; i < 6; ++i) Put(*engine, "k" + std::to_string(i), std::to_string(i));
+    REQUIRE(engine->LastWritten() == TxId{2, 9});  // a signature
+  }
+  REQUIRE(Chunks(o).back().last == 9u);
+  const std::string open = o.directory + "/" + bl::OpenChunkName(10);
+  SECTION("empty") { WriteBytes(open, ""); }
+  SECTION("part of the header") { WriteBytes(open, std::string(3, '\0')); }
+
+  TxId written;
+  {
+    StderrCapture capture(dir / "stderr.txt");
+    auto engine = OpenEngine(o);
+    capture.Release();
+    written = Put(*engine, "after", "1");
+    CHECK(written.seqno == 10);
+  }
+  CHECK(ReadBytes(open).substr(0, bl::kChunkHeaderSize) == std::string(bl::kChunkHeaderSize, '\0'));
+  auto records = AllRecords(o.directory);
+  REQUIRE(records.size() == 10);
+  CHECK(records.back().txid == written);
+  CHECK(records.back().offset == bl::kChunkHeaderSize);
+  auto engine = OpenEngine(o);
+  CHECK(engine->LastWritten() == written);
+  CHECK(Rows(*engine, "accounts").find("after=1") != std::string::npos);
+}
+
 TEST_CASE("a cut in the last record loses only what was never committed", "[ledger]") {
   TempDir dir;
   EngineOptions o = Options(dir);
