@@ -79,9 +79,9 @@ Result<std::chrono::milliseconds> ParseDuration(const json& value) {
 Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base) {
   BANK_RETURN_IF_ERROR(
       CheckKeys(j, "the configuration",
-                {"rpc_address", "published_address", "data_directory", "ledger", "service_certificate_file",
-                 "node_certificate", "members", "users", "ledger_signatures", "http_configuration",
-                 "worker_threads", "open_at_start", "output_files"}));
+                {"rpc_address", "published_address", "data_directory", "ledger", "snapshots",
+                 "service_certificate_file", "node_certificate", "members", "users", "ledger_signatures",
+                 "http_configuration", "worker_threads", "open_at_start", "output_files"}));
   BankdConfig c;
   BANK_ASSIGN_OR_RETURN(c.rpc_address, String(j, "rpc_address", "config", false, c.rpc_address));
   BANK_ASSIGN_OR_RETURN(c.published_address, String(j, "published_address", "config", false, c.rpc_address));
@@ -95,6 +95,17 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
     }
     BANK_ASSIGN_OR_RETURN(c.ledger_directory,
                           String(j["ledger"], "directory", "ledger", false, c.ledger_directory));
+  }
+  if (j.contains("snapshots")) {
+    const auto& sj = j["snapshots"];
+    BANK_RETURN_IF_ERROR(CheckKeys(sj, "snapshots", {"directory", "tx_count"}));
+    BANK_ASSIGN_OR_RETURN(c.snapshots_directory,
+                          String(sj, "directory", "snapshots", false, c.snapshots_directory));
+    if (sj.contains("tx_count")) {
+      if (!sj["tx_count"].is_number_unsigned())
+        return Invalid("snapshots.tx_count must be a non-negative integer");
+      c.snapshot_tx_count = sj["tx_count"].get<uint64_t>();
+    }
   }
   if (j.contains("node_certificate")) {
     const auto& nc = j["node_certificate"];
@@ -180,6 +191,7 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
     return Invalid("rpc_address must be HOST:PORT, got \"" + c.rpc_address + "\"");
   c.data_directory = Resolve(base, c.data_directory);
   c.ledger_directory = Resolve(base, c.ledger_directory);
+  c.snapshots_directory = Resolve(base, c.snapshots_directory);
   c.service_certificate_file = Resolve(base, c.service_certificate_file);
   return c;
 }
@@ -211,6 +223,7 @@ json BankdConfig::ToJson() const {
   json j = {{"rpc_address", rpc_address},
             {"data_directory", data_directory},
             {"ledger", {{"directory", ledger_directory}, {"chunk_size", ledger_chunk_size}}},
+            {"snapshots", {{"directory", snapshots_directory}, {"tx_count", snapshot_tx_count}}},
             {"service_certificate_file", service_certificate_file},
             {"node_certificate", {{"subject_alt_names", subject_alt_names}}},
             {"members", members},

@@ -57,7 +57,8 @@ Result<MerkleFrontier> FrontierOf(const SerialisedTree& tree) {
   return f;
 }
 
-Result<Snapshot> ParseSnapshot(std::string_view bytes, const std::string& source) {
+Result<Snapshot> ParseSnapshot(std::string_view bytes, const std::string& source,
+                               const Certificate* service) {
   auto fail = [&](const std::string& why) { return Status::InputFile(source + ": " + why); };
   auto frame = ParseFrame(bytes);
   if (!frame.ok()) return fail(frame.status().message());
@@ -84,12 +85,17 @@ Result<Snapshot> ParseSnapshot(std::string_view bytes, const std::string& source
   frontier->Append(at);
   s.tree = std::move(*frontier);
 
-  // The receipt, against the snapshot's own service certificate.
-  const Table* info = domain->Find(kServiceInfo);
-  auto info_value = info ? info->Get(kSingletonKey) : std::nullopt;
-  if (!info_value) return fail("no public:ccf.gov.service.info");
-  auto service = ServiceCertificateOf(*info_value);
-  if (!service.ok()) return fail(service.status().message());
+  // The receipt, against the given service certificate or the snapshot's own.
+  std::optional<Certificate> recorded;
+  if (service == nullptr) {
+    const Table* info = domain->Find(kServiceInfo);
+    auto info_value = info ? info->Get(kSingletonKey) : std::nullopt;
+    if (!info_value) return fail("no public:ccf.gov.service.info");
+    auto cert = ServiceCertificateOf(*info_value);
+    if (!cert.ok()) return fail(cert.status().message());
+    recorded = std::move(*cert);
+    service = &*recorded;
+  }
   std::string_view receipt_bytes = bytes.substr(s.entry_bytes);
   if (receipt_bytes.empty()) return fail("no receipt after the snapshot");
   auto receipt = ParseAnyReceipt(AsBytes(receipt_bytes));
@@ -111,9 +117,9 @@ Result<Snapshot> ParseSnapshot(std::string_view bytes, const std::string& source
   return s;
 }
 
-Result<Snapshot> ReadSnapshot(const std::string& path) {
+Result<Snapshot> ReadSnapshot(const std::string& path, const Certificate* service) {
   BANK_ASSIGN_OR_RETURN(auto bytes, ReadFile(path));
-  return ParseSnapshot(bytes, path);
+  return ParseSnapshot(bytes, path, service);
 }
 
 }  // namespace bank::ledger

@@ -26,6 +26,11 @@ unknown keys are errors):
   ledger.directory            the ledger (default "ledger")
   ledger.chunk_size           complete a chunk at a signature after this many
                               bytes (default "5MB", as CCF)
+  snapshots.directory         CCF snapshots, written and started from
+                              (default "snapshots")
+  snapshots.tx_count          write a snapshot at the first signature this
+                              many transactions after the previous one
+                              (default 10000, as CCF; 0: none written)
   service_certificate_file    where the service certificate is written at
                               start (default "service_cert.pem")
   node_certificate.subject_alt_names

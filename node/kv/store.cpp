@@ -11,7 +11,7 @@ const std::string* Store::Find(std::string_view table, std::string_view key) con
   const Table* t = FindTable(table);
   if (t == nullptr) return nullptr;
   auto it = t->rows.find(key);
-  return it == t->rows.end() ? nullptr : &it->second;
+  return it == t->rows.end() ? nullptr : &it->second.value;
 }
 
 std::optional<std::string> Store::Get(std::string_view table, std::string_view key) const {
@@ -28,7 +28,7 @@ void Store::ForEach(std::string_view table, const Visitor& visit, std::string_vi
   auto it = from.empty() ? t->order.begin() : t->order.lower_bound(from);
   auto end = to.empty() ? t->order.end() : t->order.lower_bound(to);
   for (; it != end; ++it)
-    if (!visit(it->second->first, it->second->second)) return;
+    if (!visit(it->second->first, it->second->second.value)) return;
 }
 
 size_t Store::Size(std::string_view table) const {
@@ -36,27 +36,29 @@ size_t Store::Size(std::string_view table) const {
   return t == nullptr ? 0 : t->rows.size();
 }
 
-void Store::Apply(const WriteSet& writes) {
+void Store::Apply(const WriteSet& writes, uint64_t version) {
   WriteSet copy = writes;
-  Apply(std::move(copy));
+  Apply(std::move(copy), version);
 }
 
-void Store::Apply(WriteSet&& writes) {
+void Store::Apply(WriteSet&& writes, uint64_t version) {
   for (auto& w : writes) {
     auto t = tables_.find(w.table);
     if (w.value) {
       if (t == tables_.end()) t = tables_.emplace(std::move(w.table), Table{}).first;
       Table& table = t->second;
+      table.version = version;
       auto it = table.rows.find(w.key);
       if (it != table.rows.end()) {
-        it->second = std::move(*w.value);  // an update: no ordered-index work
+        it->second = {std::move(*w.value), version};  // an update: no ordered-index work
         continue;
       }
-      it = table.rows.emplace(std::move(w.key), std::move(*w.value)).first;
+      it = table.rows.emplace(std::move(w.key), Row{std::move(*w.value), version}).first;
       table.order.emplace(it->first, &*it);
     } else if (t != tables_.end()) {
       auto it = t->second.rows.find(w.key);
       if (it == t->second.rows.end()) continue;
+      t->second.version = version;
       t->second.order.erase(it->first);
       t->second.rows.erase(it);
     }
@@ -64,5 +66,34 @@ void Store::Apply(WriteSet&& writes) {
 }
 
 void Store::Clear() { tables_.clear(); }
+
+std::vector<bank::ledger::Table> Store::Export() const {
+  std::vector<bank::ledger::Table> out;
+  out.reserve(tables_.size());
+  for (const auto& [name, table] : tables_) {
+    bank::ledger::Table t;
+    t.name = name;
+    t.version = table.version;
+    t.writes.reserve(table.rows.size());
+    for (const auto& [key, row] : table.order)
+      t.writes.push_back({std::string(key), row->second.value, static_cast<int64_t>(row->second.version)});
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
+  tables_.clear();
+  for (auto& t : tables) {
+    Table& table = tables_[std::move(t.name)];
+    table.version = t.version;
+    for (auto& w : t.writes) {
+      if (!w.value) continue;  // a tombstone: nothing to hold
+      auto [it, added] = table.rows.insert_or_assign(
+          std::move(w.key), Row{std::move(*w.value), static_cast<uint64_t>(w.version)});
+      if (added) table.order.emplace(it->first, &*it);
+    }
+  }
+}
 
 }  // namespace bankd::kv

@@ -3,6 +3,10 @@
 //
 // Tables and keys are strings; values are opaque bytes. Iteration is in key order. A Store is not
 // synchronised: the ledger::Engine owns the one Store and serialises access to it.
+//
+// As CCF's store, each row remembers the version (seqno) that last wrote
+// it and each table the version that last changed it (a write or a
+// removal): a CCF snapshot records both (bank/ledger_entry.hpp).
 #pragma once
 
 #include <functional>
@@ -13,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bank/ledger_entry.hpp"
 #include "bank/write_set.hpp"
 
 namespace bankd::kv {
@@ -39,9 +44,17 @@ class Store {
   void ForEach(std::string_view table, const Visitor& visit, std::string_view from = {},
                std::string_view to = {}) const;
   size_t Size(std::string_view table) const;
-  void Apply(const WriteSet& writes);
-  void Apply(WriteSet&& writes);  // moves the values in (replay)
+  // Applies the writes of the transaction `version`.
+  void Apply(const WriteSet& writes, uint64_t version = 0);
+  void Apply(WriteSet&& writes, uint64_t version = 0);  // moves the values in (replay)
   void Clear();
+
+  // Every table, in name order, with its rows in key order and their
+  // versions: a consistent copy for a snapshot (CCF's snapshot form, no
+  // tombstones).
+  std::vector<bank::ledger::Table> Export() const;
+  // Replaces the whole content with `tables` (as Export gives them).
+  void Restore(std::vector<bank::ledger::Table>&& tables);
 
  private:
   // Point reads and updates (most of what a transaction does) go through a
@@ -53,10 +66,15 @@ class Store {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using Rows = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
+  struct Row {
+    std::string value;
+    uint64_t version = 0;
+  };
+  using Rows = std::unordered_map<std::string, Row, StringHash, std::equal_to<>>;
   struct Table {
     Rows rows;
     std::map<std::string_view, Rows::value_type*, std::less<>> order;
+    uint64_t version = 0;
   };
   const Table* FindTable(std::string_view table) const;
   std::map<std::string, Table, std::less<>> tables_;

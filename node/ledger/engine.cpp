@@ -24,6 +24,8 @@
 #include "ledger/file_io.hpp"
 #include "ledger/group_commit.hpp"
 #include "ledger/replay.hpp"
+#include "ledger/snapshot_restore.hpp"
+#include "ledger/snapshotter.hpp"
 #include "ledger/state.hpp"
 
 namespace bankd::ledger {
@@ -107,6 +109,9 @@ struct Engine::Impl {
   std::chrono::steady_clock::time_point last_signature = std::chrono::steady_clock::now();
   std::thread signer;
 
+  uint64_t last_snapshot_seqno = 0;          // requires write_mu
+  std::unique_ptr<Snapshotter> snapshotter;  // null when snapshots are off
+
   // Requires write_mu.
   uint64_t UnsignedLocked() const {
     const auto& sigs = state.signature_seqnos();
@@ -118,6 +123,14 @@ struct Engine::Impl {
   // The node's certificate in public:ccf.gov.nodes.endorsed_certificates.
   void RecordNodeCertificateLocked();
   bl::WriteSet SignatureWritesLocked(const bank::TxId& txid, const bank::Digest& root);
+  // A snapshot is due at the signature transaction `seqno`.
+  bool SnapshotDueLocked(uint64_t seqno) const {
+    return snapshotter && seqno - last_snapshot_seqno >= options.snapshot_tx_interval;
+  }
+  // Copies the store at the signature `txid` for the snapshotter.
+  void CaptureSnapshotLocked(const bank::TxId& txid);
+  // The snapshot evidence transaction (the snapshotter's hook).
+  std::optional<bank::TxId> AppendEvidence(uint64_t seqno, const bank::Digest& digest);
   void RunSigner();
   bank::TxId LastTxId() const {  // requires write_mu or state_mu (any mode)
     return state.LastTxId(view);
@@ -130,8 +143,9 @@ std::optional<bank::TxId> Engine::Impl::AppendLocked(bl::WriteSet&& writes, cons
   const bank::TxId txid{view, state.last_seqno() + 1};
   const bool new_chunk = state.chunks.empty() || state.chunks.back().last_seqno.has_value();
   const uint64_t chunk_offset = new_chunk ? bl::kChunkHeaderSize : state.chunks.back().bytes;
-  // A chunk is completed at the first signature once it is big enough.
-  const bool ends_chunk = signature && chunk_offset >= options.chunk_bytes;
+  // A chunk is completed at the first signature once it is big enough,
+  // and at a snapshot (so that the ledger after it starts a chunk).
+  const bool ends_chunk = signature && (chunk_offset >= options.chunk_bytes || SnapshotDueLocked(txid.seqno));
   auto serialised = serialiser.Serialise(txid, writes, claims_digest, evidence.For(txid),
                                          ends_chunk ? bl::kForceChunkAfter : 0);
   if (!serialised.ok())
@@ -212,8 +226,27 @@ bank::TxId Engine::Impl::SignLocked() {
   const bank::Digest root = state.tree.Root();  // leaves 0 .. seqno - 1
   // A signature entry is a few kilobytes: it always fits.
   AppendLocked(SignatureWritesLocked(txid, root), bank::Digest{}, true, root);
+  if (SnapshotDueLocked(txid.seqno)) CaptureSnapshotLocked(txid);
   std::lock_guard lock(signer_mu);
   last_signature = std::chrono::steady_clock::now();
+  return txid;
+}
+
+void Engine::Impl::CaptureSnapshotLocked(const bank::TxId& txid) {
+  // Under the writer lock nothing else changes the state: a copy of the
+  // rows is consistent; serialising it is the snapshotter's work.
+  last_snapshot_seqno = txid.seqno;
+  snapshotter->Submit(
+      {txid, state.tree.leaf(txid.seqno), state.ViewHistory(txid.seqno), state.store.Export()});
+}
+
+std::optional<bank::TxId> Engine::Impl::AppendEvidence(uint64_t seqno, const bank::Digest& digest) {
+  std::lock_guard writer(write_mu);
+  bl::WriteSet writes{
+      {std::string(kSnapshotEvidence), bl::kSingletonKey, SnapshotEvidenceValue(digest, seqno)}};
+  // As CCF: the evidence's claims digest is the snapshot's digest.
+  auto txid = AppendLocked(std::move(writes), digest, false, std::nullopt);
+  if (txid && UnsignedLocked() >= options.signature_tx_count) SignLocked();
   return txid;
 }
 
@@ -249,6 +282,14 @@ bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   const std::string& dir = impl->options.directory;
   LedgerState& state = impl->state;
 
+  const std::string& snapshots = impl->options.snapshot_directory;
+  if (!snapshots.empty()) {
+    BANK_RETURN_IF_ERROR(EnsureDirectory(snapshots));
+    auto restored =
+        RestoreLatestSnapshot(dir, snapshots, impl->options.service_cert, impl->serialiser, &state);
+    if (!restored.ok()) return restored.status().WithContext("cannot open ledger " + dir);
+    impl->last_snapshot_seqno = *restored;
+  }
   bank::Status replayed = Replay(dir, impl->serialiser, &state);
   if (!replayed.ok()) return replayed.WithContext("cannot open ledger " + dir);
   impl->view = state.last_seqno() == 0 ? impl->options.view
@@ -269,13 +310,28 @@ bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   }
   impl->commit =
       std::make_unique<GroupCommit>(std::move(writer), state.last_seqno(), impl->options.flush_interval);
-  impl->signer = std::thread([p = impl.get()] { p->RunSigner(); });
-  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+  std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
+  Impl* m = engine->impl_.get();
+  if (!snapshots.empty() && m->options.snapshot_tx_interval > 0) {
+    Snapshotter::Hooks hooks;
+    hooks.append_evidence = [m](uint64_t seqno, const bank::Digest& d) {
+      return m->AppendEvidence(seqno, d);
+    };
+    hooks.receipt = [e = engine.get()](const bank::TxId& txid) -> std::optional<std::string> {
+      auto material = e->Receipt(txid);
+      if (!material) return std::nullopt;
+      return bank::ReceiptToJson(JsonReceiptOf(*material)).dump();
+    };
+    m->snapshotter = std::make_unique<Snapshotter>(snapshots, m->serialiser, std::move(hooks));
+  }
+  m->signer = std::thread([m] { m->RunSigner(); });
+  return engine;
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Engine::~Engine() {
+  if (impl_->snapshotter) impl_->snapshotter->Stop();  // it uses the writer and the flusher
   {
     std::lock_guard lock(impl_->signer_mu);
     impl_->signer_stop = true;
@@ -444,6 +500,22 @@ std::optional<ReceiptMaterial> Engine::Receipt(const bank::TxId& txid) const {
   out.cose_protected_header = std::move(sign1->protected_bytes);
   out.cose_signature = std::move(sign1->signature);
   return out;
+}
+
+bank::Receipt JsonReceiptOf(const ReceiptMaterial& m) {
+  bank::Receipt r;
+  r.node_cert_pem = m.node_cert_pem;
+  if (auto cert = bank::Certificate::FromPem(m.node_cert_pem); cert.ok()) r.node_id = cert->PublicKeyId();
+  if (m.is_signature_transaction) {
+    // CCF's form for a signature transaction: the signed root is the leaf.
+    r.signed_leaf = m.root;
+    r.is_signature_transaction = true;
+  } else {
+    r.leaf_components = bank::ReceiptLeaf{m.write_set_digest, m.commit_evidence, m.claims_digest, m.claim};
+    r.proof = m.proof;
+  }
+  r.signature = m.signature;
+  return r;
 }
 
 bank::TxId Engine::Sign() {

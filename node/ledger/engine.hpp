@@ -38,6 +38,15 @@
 //    transactions still queued in memory when a node dies are lost (they
 //    were only ever Pending), and the new view makes their ids read Invalid
 //    instead of naming whichever transaction later reuses the seqno.
+//  - Snapshots (ledger/snapshotter.hpp): with `snapshot_directory` set,
+//    at the first signature `snapshot_tx_interval` transactions after the
+//    previous snapshot the chunk ends and a CCF snapshot of the store at
+//    that signature is written off the writer thread, with its evidence
+//    transaction and, once a signature covers that, its receipt. Open()
+//    starts from the latest snapshot that verifies (ledger/
+//    snapshot_restore.hpp) and replays only the ledger after it; receipts
+//    and Status() of the transactions it covers work as after a full
+//    replay.
 //  - The directory also holds ledger.lock (an flock: one engine per
 //    directory at a time), which readers of the ledger ignore.
 #pragma once
@@ -52,6 +61,7 @@
 #include "bank/certificate.hpp"
 #include "bank/key.hpp"
 #include "bank/merkle.hpp"
+#include "bank/receipt.hpp"
 #include "bank/txid.hpp"
 #include "kv/tx.hpp"
 
@@ -71,6 +81,11 @@ struct EngineOptions {
   std::chrono::milliseconds flush_interval{2};
   size_t chunk_bytes = 5 << 20;  // complete a chunk at a signature after this (CCF's default)
   uint64_t view = 2;             // of a new ledger; CCF services show view 2
+  // CCF snapshots, as CCF's `snapshots.directory` and `snapshots.tx_count`:
+  // empty directory: none written or read; interval 0: none written (the
+  // latest is still started from). 10,000 is CCF's default interval.
+  std::string snapshot_directory;
+  size_t snapshot_tx_interval = 10000;
 };
 
 // Everything a receipt for one transaction needs: `proof` walks the leaf of
@@ -94,6 +109,10 @@ struct ReceiptMaterial {
   bank::Bytes cose_signature;  // raw r || s
   bool is_signature_transaction = false;
 };
+
+// CCF's JSON receipt of that material (served by /app/receipt, appended
+// to snapshots).
+bank::Receipt JsonReceiptOf(const ReceiptMaterial& material);
 
 class Engine {
  public:

@@ -55,7 +55,7 @@ bank::Status Replay(const std::string& directory, const Serialiser& serialiser, 
     if (!files[i].last)
       return bank::Status::InputFile(
           fmt::format("{}: an open chunk before {}", files[i].path, files[i + 1].name));
-  bl::LedgerReader reader(files);
+  bl::LedgerReader reader(files, state->last_seqno() + 1);
   bl::ReadEntry e;
   size_t chunk_of_file = SIZE_MAX;
   while (reader.Next(&e)) {

@@ -19,8 +19,9 @@
 
 namespace bankd::ledger {
 
-// `state` must be fresh. On return its last chunk, if not completed, is
-// the open chunk to continue.
+// `state` must be fresh, or rebuilt up to a snapshot (ledger/
+// snapshot_restore.hpp): replay then starts after its last seqno. On
+// return its last chunk, if not completed, is the open chunk to continue.
 bank::Status Replay(const std::string& directory, const Serialiser& serialiser, LedgerState* state);
 
 }  // namespace bankd::ledger

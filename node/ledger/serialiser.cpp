@@ -65,4 +65,32 @@ bank::Result<bl::WriteSet> Serialiser::Writes(const bl::EntryFrame& frame,
   return out;
 }
 
+bank::Result<std::string> Serialiser::SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
+                                                        const std::vector<uint64_t>& view_history,
+                                                        const std::vector<bl::Table>& tables) const {
+  bl::PublicDomain domain;
+  domain.type = bl::EntryType::kSnapshot;
+  domain.version = static_cast<int64_t>(txid.seqno);
+  domain.hash_at_snapshot.assign(reinterpret_cast<const char*>(leaf.data()), leaf.size());
+  domain.view_history = view_history;
+  std::vector<bl::Table> private_tables;
+  for (const auto& t : tables) (bl::IsPublicTable(t.name) ? domain.tables : private_tables).push_back(t);
+  std::string public_bytes;
+  bl::AppendPublicDomain(domain, &public_bytes);
+  std::string private_plain;
+  bl::AppendTables(private_tables, true, &private_plain);
+  std::string iv = bl::GcmIv(txid, true);
+  BANK_ASSIGN_OR_RETURN(auto sealed, bl::SealDomains(secret_, iv, public_bytes, private_plain));
+  return bl::SerialiseEntry(0, sealed.tag, txid, true, public_bytes, sealed.ciphertext);
+}
+
+bank::Result<std::vector<bl::Table>> Serialiser::SnapshotTables(const bl::EntryFrame& frame,
+                                                                bl::PublicDomain&& domain) const {
+  BANK_ASSIGN_OR_RETURN(auto plain, bl::OpenDomains(secret_, frame));
+  BANK_ASSIGN_OR_RETURN(auto private_tables, bl::ParsePrivateDomain(plain, true));
+  std::vector<bl::Table> out = std::move(domain.tables);
+  for (auto& t : private_tables) out.push_back(std::move(t));
+  return out;
+}
+
 }  // namespace bankd::ledger

@@ -3,6 +3,9 @@
 // domain, AES-256-GCM under the ledger secret with the public domain as
 // additional data; tables in name order, as CCF's store iterates them.
 // Also the reverse for replay and receipts: an entry's tables, decrypted.
+// Snapshots (bank/ledger_snapshot.hpp) the same way: one entry of type
+// Snapshot, the IV's snapshot bit set, every table in snapshot form (each
+// row with its version), public tables in clear, the others encrypted.
 #pragma once
 
 #include <string>
@@ -35,6 +38,18 @@ class Serialiser {
   // kVerifyFailed when its GCM tag does not verify under the secret.
   bank::Result<bank::ledger::WriteSet> Writes(const bank::ledger::EntryFrame& frame,
                                               const bank::ledger::PublicDomain& domain) const;
+
+  // The snapshot entry of the store at `txid` (the bytes before the
+  // receipt): `tables` as kv::Store::Export gives them, `leaf` the Merkle
+  // leaf of `txid`, `view_history` CCF's (element i: first seqno of view
+  // i + 1).
+  bank::Result<std::string> SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
+                                              const std::vector<uint64_t>& view_history,
+                                              const std::vector<bank::ledger::Table>& tables) const;
+  // Every table of a snapshot entry (public, then decrypted private),
+  // kVerifyFailed when its GCM tag does not verify.
+  bank::Result<std::vector<bank::ledger::Table>> SnapshotTables(const bank::ledger::EntryFrame& frame,
+                                                                bank::ledger::PublicDomain&& domain) const;
 
   const std::string& secret() const { return secret_; }
 

@@ -20,6 +20,17 @@ bool LedgerState::Contains(const bank::TxId& txid) const {
   return txid.seqno >= 1 && txid.seqno <= last_seqno() && ViewOf(txid.seqno) == txid.view;
 }
 
+std::vector<uint64_t> LedgerState::ViewHistory(uint64_t seqno) const {
+  std::vector<uint64_t> out;
+  const uint64_t last = ViewOf(seqno);
+  size_t i = 0;
+  for (uint64_t v = 1; v <= last; ++v) {
+    while (views_[i].first < v) ++i;  // the first recorded view >= v
+    out.push_back(views_[i].second);
+  }
+  return out;
+}
+
 void LedgerState::Record(const bank::TxId& txid, bank::ledger::WriteSet&& writes,
                          const EntryLocation& location, const std::optional<bank::Digest>& signed_root) {
   if (views_.empty() || views_.back().first != txid.view) views_.emplace_back(txid.view, txid.seqno);
@@ -28,7 +39,7 @@ void LedgerState::Record(const bank::TxId& txid, bank::ledger::WriteSet&& writes
     signature_seqnos_.push_back(txid.seqno);
     last_signed_root_ = *signed_root;
   }
-  store.Apply(std::move(writes));
+  store.Apply(std::move(writes), txid.seqno);
 }
 
 }  // namespace bankd::ledger

@@ -47,6 +47,10 @@ class LedgerState {
   bank::TxId LastTxId(uint64_t fallback_view) const;
   // True when `txid` names a transaction of this ledger (same view).
   bool Contains(const bank::TxId& txid) const;
+  // CCF's view history at `seqno` (a snapshot records it): element i is
+  // the first seqno of view i + 1 (of the next view that has transactions
+  // when view i + 1 has none), up to the view of `seqno`.
+  std::vector<uint64_t> ViewHistory(uint64_t seqno) const;
 
   const EntryLocation& location(uint64_t seqno) const { return entries_[seqno - 1]; }
   const std::vector<uint64_t>& signature_seqnos() const { return signature_seqnos_; }

@@ -79,6 +79,8 @@ bank::Status Node::Init() {
   options.chunk_bytes = config_.ledger_chunk_size;
   options.signature_tx_count = config_.signature_tx_count;
   options.signature_interval = config_.signature_delay;
+  options.snapshot_directory = config_.snapshots_directory;
+  options.snapshot_tx_interval = config_.snapshot_tx_count;
   BANK_ASSIGN_OR_RETURN(engine_, ledger::Engine::Open(std::move(options)));
   startup_seqno_ = engine_->LastWritten().seqno;
 

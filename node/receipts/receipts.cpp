@@ -90,22 +90,6 @@ json Operation(const std::string& summary, const std::string& ok_body, const std
 
 }  // namespace
 
-bank::Receipt JsonReceiptOf(const ledger::ReceiptMaterial& m) {
-  bank::Receipt r;
-  r.node_cert_pem = m.node_cert_pem;
-  if (auto cert = bank::Certificate::FromPem(m.node_cert_pem); cert.ok()) r.node_id = cert->PublicKeyId();
-  if (m.is_signature_transaction) {
-    // CCF's form for a signature transaction: the signed root is the leaf.
-    r.signed_leaf = m.root;
-    r.is_signature_transaction = true;
-  } else {
-    r.leaf_components = bank::ReceiptLeaf{m.write_set_digest, m.commit_evidence, m.claims_digest, m.claim};
-    r.proof = m.proof;
-  }
-  r.signature = m.signature;
-  return r;
-}
-
 void RegisterReceiptEndpoints(http::Router& router) {
   const ledger::Engine* engine = &router.engine();
   auto add = [&](const std::string& path, auth::Policies policies, Form form, Audience audience,

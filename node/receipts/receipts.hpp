@@ -30,7 +30,7 @@
 namespace bankd::receipts {
 
 // CCF's JSON receipt of what the engine found for one transaction.
-bank::Receipt JsonReceiptOf(const ledger::ReceiptMaterial& material);
+using ledger::JsonReceiptOf;
 
 void RegisterReceiptEndpoints(http::Router& router);
 

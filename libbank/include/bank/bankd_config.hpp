@@ -6,6 +6,7 @@
 //     "published_address": "127.0.0.1:8000",           (default: rpc_address)
 //     "data_directory": "data",       node and service keys, kept across restarts
 //     "ledger": {"directory": "ledger", "chunk_size": "5MB"},
+//     "snapshots": {"directory": "snapshots", "tx_count": 10000},
 //     "service_certificate_file": "service_cert.pem",  written at every start
 //     "node_certificate": {"subject_alt_names": ["iPAddress:127.0.0.1"]},
 //     "members": [{"certificate_file": "member0_cert.pem",
@@ -60,6 +61,10 @@ struct BankdConfig {
   std::string ledger_directory = "ledger";
   // A ledger chunk is completed at the first signature after this size.
   uint64_t ledger_chunk_size = 5 << 20;
+  // CCF snapshots: written every `snapshot_tx_count` transactions (at a
+  // signature; 0: never written, the latest is still started from).
+  std::string snapshots_directory = "snapshots";
+  uint64_t snapshot_tx_count = 10000;
   std::string service_certificate_file = "service_cert.pem";
   std::vector<std::string> subject_alt_names = {"iPAddress:127.0.0.1"};
   std::vector<BankdMemberConfig> members;

@@ -17,6 +17,7 @@
 
 #include <string>
 
+#include "bank/certificate.hpp"
 #include "bank/ledger_entry.hpp"
 #include "bank/merkle.hpp"
 #include "bank/status.hpp"
@@ -40,11 +41,14 @@ struct Snapshot {
 };
 
 // Parses the snapshot and verifies its receipt (kInputFile for a damaged
-// file, kVerifyFailed for a receipt that does not verify), with
-// `expected` the digest the receipt must claim (SHA-256 of the bytes
-// before it).
-Result<Snapshot> ParseSnapshot(std::string_view bytes, const std::string& source);
-Result<Snapshot> ReadSnapshot(const std::string& path);
+// file, kVerifyFailed for a receipt that does not verify); the receipt
+// must claim SHA-256 of the bytes before it. The receipt is verified
+// against `service` when given (a node that knows its service, as
+// bankd's start), else against the certificate in the snapshot's own
+// `public:ccf.gov.service.info`.
+Result<Snapshot> ParseSnapshot(std::string_view bytes, const std::string& source,
+                               const Certificate* service = nullptr);
+Result<Snapshot> ReadSnapshot(const std::string& path, const Certificate* service = nullptr);
 
 // The frontier of a serialised tree (bank/ledger_tables.hpp).
 struct SerialisedTree;

@@ -1,0 +1,95 @@
+#include "ledger/snapshotter.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "bank/ledger_snapshot.hpp"
+#include "ledger/file_io.hpp"
+
+namespace bankd::ledger {
+
+namespace {
+
+// How often a pending snapshot looks for its evidence's receipt: the
+// receipt comes with the next durable signature (signature_interval).
+constexpr std::chrono::milliseconds kReceiptPoll{10};
+
+}  // namespace
+
+std::string SnapshotEvidenceValue(const bank::Digest& snapshot_digest, uint64_t seqno) {
+  // CCF's SnapshotHash as JSON: {"hash": lowercase hex, "version": seqno}.
+  return nlohmann::json{{"hash", bank::DigestHex(snapshot_digest)}, {"version", seqno}}.dump();
+}
+
+Snapshotter::Snapshotter(std::string directory, const Serialiser& serialiser, Hooks hooks)
+    : directory_(std::move(directory)), serialiser_(serialiser), hooks_(std::move(hooks)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Snapshotter::~Snapshotter() { Stop(); }
+
+void Snapshotter::Submit(SnapshotCapture&& capture) {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    waiting_ = std::move(capture);
+  }
+  cv_.notify_all();
+}
+
+void Snapshotter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+    waiting_.reset();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Snapshotter::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stop_ || waiting_.has_value(); });
+    if (stop_) return;
+    SnapshotCapture capture = std::move(*waiting_);
+    waiting_.reset();
+    Write(capture, lock);
+  }
+}
+
+void Snapshotter::Write(const SnapshotCapture& capture, std::unique_lock<std::mutex>& lock) {
+  const std::string name_of = "snapshot at " + capture.txid.ToString();
+  auto warn = [&](const std::string& why) {
+    std::fprintf(stderr, "bankd: ledger: %s not written: %s\n", name_of.c_str(), why.c_str());
+  };
+  lock.unlock();
+  auto bytes =
+      serialiser_.SerialiseSnapshot(capture.txid, capture.leaf, capture.view_history, capture.tables);
+  std::optional<bank::TxId> evidence;
+  if (bytes.ok()) evidence = hooks_.append_evidence(capture.txid.seqno, bank::Sha256(*bytes));
+  lock.lock();
+  if (!bytes.ok()) return warn(bytes.status().message());
+  if (!evidence) return warn("its evidence transaction could not be written");
+
+  // The receipt exists once a signature after the evidence is durable.
+  std::optional<std::string> receipt;
+  while (!stop_) {
+    lock.unlock();
+    receipt = hooks_.receipt(*evidence);
+    lock.lock();
+    if (receipt) break;
+    cv_.wait_for(lock, kReceiptPoll, [&] { return stop_; });
+  }
+  if (!receipt) return;  // stopping: dropped, as CCF drops pending snapshots
+
+  lock.unlock();
+  bytes->append(*receipt);
+  std::string name = bank::ledger::SnapshotFileName(capture.txid.seqno, evidence->seqno);
+  bank::Status st = CreateFileDurably(directory_, name, *bytes, 0644);
+  lock.lock();
+  if (!st.ok()) warn(st.message());
+}
+
+}  // namespace bankd::ledger

@@ -1,0 +1,94 @@
+// Writing CCF snapshots (bank/ledger_snapshot.hpp) of the engine's store,
+// as CCF's snapshotter does (src/node/snapshotter.h):
+//
+//  - The engine decides: at the first signature transaction at least
+//    `snapshot_tx_interval` transactions after the previous snapshot (or
+//    seqno 0), it ends the ledger chunk after that signature (so the
+//    ledger after a snapshot starts a chunk, as CCF's does) and, under its
+//    writer lock, takes a consistent copy of the store at that seqno
+//    (SnapshotCapture: copying rows, nothing serialised) and Submit()s it.
+//  - The snapshotter's own thread then, with no engine lock held,
+//    serialises the snapshot entry (Serialiser::SerialiseSnapshot), and
+//    asks the engine (hooks.append_evidence) to append CCF's snapshot
+//    evidence transaction: `public:ccf.internal.snapshot_evidence` =
+//    {"hash": hex SHA-256 of the serialised snapshot, "version": its
+//    seqno}, whose claims digest is that same hash.
+//  - Once a durable signature covers the evidence (hooks.receipt answers),
+//    it appends the evidence's JSON receipt to the snapshot and writes
+//    `snapshot_<seqno>_<evidence seqno>.committed` in `directory` durably:
+//    a temporary file, fsync, link to the name, directory fsync. A file
+//    under that name is always whole.
+//  - At most one snapshot is in progress and one waits; a newer capture
+//    replaces a waiting one. A snapshot still in progress when the engine
+//    stops is dropped (CCF's pending snapshots are too); a failure to
+//    write is a one-line warning on stderr, never fatal: the ledger alone
+//    is the source of truth.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bank/hash.hpp"
+#include "bank/ledger_entry.hpp"
+#include "bank/txid.hpp"
+#include "ledger/serialiser.hpp"
+
+namespace bankd::ledger {
+
+inline constexpr std::string_view kSnapshotEvidence = "public:ccf.internal.snapshot_evidence";
+
+// The store as of a signature transaction, copied by the writer.
+struct SnapshotCapture {
+  bank::TxId txid;                          // of the signature transaction
+  bank::Digest leaf{};                      // its Merkle leaf (the hash at snapshot)
+  std::vector<uint64_t> view_history;       // CCF's: element i, first seqno of view i + 1
+  std::vector<bank::ledger::Table> tables;  // kv::Store::Export()
+};
+
+// The value CCF records in public:ccf.internal.snapshot_evidence.
+std::string SnapshotEvidenceValue(const bank::Digest& snapshot_digest, uint64_t seqno);
+
+class Snapshotter {
+ public:
+  struct Hooks {
+    // Appends the evidence transaction of the snapshot at `seqno` whose
+    // serialised entry has `digest`; its txid, nullopt when not written.
+    std::function<std::optional<bank::TxId>(uint64_t seqno, const bank::Digest& digest)> append_evidence;
+    // The serialised JSON receipt of `txid` once a durable signature
+    // covers it; nullopt before.
+    std::function<std::optional<std::string>(const bank::TxId& txid)> receipt;
+  };
+
+  // `directory` must exist; `serialiser` must outlive the snapshotter.
+  Snapshotter(std::string directory, const Serialiser& serialiser, Hooks hooks);
+  ~Snapshotter();  // Stop()
+  Snapshotter(const Snapshotter&) = delete;
+  Snapshotter& operator=(const Snapshotter&) = delete;
+
+  void Submit(SnapshotCapture&& capture);
+  // Drops what is pending and joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  void Run();
+  // Serialises, records the evidence, waits for its receipt, writes.
+  void Write(const SnapshotCapture& capture, std::unique_lock<std::mutex>& lock);
+
+  const std::string directory_;
+  const Serialiser& serialiser_;
+  const Hooks hooks_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<SnapshotCapture> waiting_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace bankd::ledger
