@@ -41,7 +41,7 @@ bool Gone(pid_t pid) {
   int status = 0;
   pid_t r = ::waitpid(pid, &status, WNOHANG);
   if (r == pid) return true;
-  if (r == 0) return false;  // our child, still running
+  if (r == 0) return false;                      // our child, still running
   return ::kill(pid, 0) != 0 && errno == ESRCH;  // not our child
 }
 
@@ -76,6 +76,7 @@ Result<BankdConfig> PrepareSandbox(const SandboxOptions& options) {
   config.service_certificate_file = l.service_cert_path;
   config.signature_tx_count = options.signature_tx_count;
   config.signature_delay = options.signature_delay;
+  config.snapshot_tx_count = options.snapshot_tx_count;
   for (int i = 0; i < options.members; ++i) {
     const std::string name = "member" + std::to_string(i);
     BANK_RETURN_IF_ERROR(EnsureIdentity(l.common_dir, name, /*encryption_key=*/true));
@@ -106,8 +107,8 @@ bool PortIsFree(const std::string& host, unsigned short port) {
   return ok;
 }
 
-Result<pid_t> SpawnBankd(const std::string& bankd_path, const std::string& config_path, const std::string& log_path,
-                         bool die_with_parent) {
+Result<pid_t> SpawnBankd(const std::string& bankd_path, const std::string& config_path,
+                         const std::string& log_path, bool die_with_parent) {
   if (::access(bankd_path.c_str(), X_OK) != 0)
     return Status::InputFile(bankd_path + ": not an executable bankd (" + std::strerror(errno) + ")");
   int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -106,6 +107,7 @@ class Harness {
       Load(kill_after);
       Audit();
       bankd_.Start();
+      CheckSnapshots();
       Settle();
       CheckCommittedKept();
       CheckReceipts();
@@ -113,10 +115,10 @@ class Harness {
       const auto t = journal_.totals();
       std::printf(
           "cycle %d/%d: killed %lld ms into the load; %llu operations sent; total %llu committed, %llu "
-          "resent after restarts; %zu problem(s)\n",
+          "resent after restarts; %zu snapshot(s) on disk; %zu problem(s)\n",
           cycle_, settings_.cycles, static_cast<long long>(kill_after.count()),
           static_cast<unsigned long long>(t.ops - before), static_cast<unsigned long long>(t.committed),
-          static_cast<unsigned long long>(t.resent), problems_.lines().size());
+          static_cast<unsigned long long>(t.resent), outcome_.snapshots, problems_.lines().size());
       std::fflush(stdout);
     }
     outcome_.cycles = settings_.cycles;
@@ -133,6 +135,10 @@ class Harness {
     // Frequent signatures: kills land in and around them.
     o.signature_tx_count = 10;
     o.signature_delay = std::chrono::milliseconds(50);
+    // Frequent snapshots too (each ends a chunk and adds an evidence
+    // transaction): kills land while one is built, written or renamed, and
+    // restarts start from the latest that verifies.
+    o.snapshot_tx_count = 200;
     return o;
   }
 
@@ -392,7 +398,26 @@ class Harness {
     return outcome_;
   }
 
+  // Every snapshot bankd finished writing must be one it can start from: a
+  // kill mid-snapshot leaves no file under a snapshot's committed name.
+  void CheckSnapshots() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    size_t count = 0;
+    for (const auto& e : fs::directory_iterator(bankd_.snapshots_dir(), ec))
+      if (e.path().extension() == ".committed") ++count;
+    outcome_.snapshots = count;
+    std::ifstream log(bankd_.log_path());
+    size_t skipped = 0;
+    for (std::string line; std::getline(log, line);)
+      if (line.find("skipping snapshot") != std::string::npos) {
+        if (++skipped > snapshots_skipped_) problems_.Add(fmt::format("cycle {}: bankd: {}", cycle_, line));
+      }
+    snapshots_skipped_ = skipped;
+  }
+
   Settings settings_;
+  size_t snapshots_skipped_ = 0;  // lines already seen in bankd's log
   std::mt19937_64 rng_;
   Journal journal_;
   BankdProcess bankd_;

@@ -34,6 +34,7 @@ struct Outcome {
   // replayed the first answer), `rerun` had not (it ran then).
   uint64_t resent = 0, survived = 0, rerun = 0;
   uint64_t receipts_verified = 0;
+  size_t snapshots = 0;  // snapshot files bankd had written by the last restart
   uint64_t lost = 0, duplicated = 0;
   std::vector<std::string> problems;  // empty: everything held
 };

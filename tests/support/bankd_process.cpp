@@ -22,6 +22,7 @@ BankdProcess::BankdProcess(BankdOptions options) : options_(options) {
   sandbox.port = 0;  // the kernel picks a free port at every start
   sandbox.signature_tx_count = options_.signature_tx_count;
   sandbox.signature_delay = options_.signature_delay;
+  sandbox.snapshot_tx_count = options_.snapshot_tx_count;
   auto config = PrepareSandbox(sandbox);
   if (!config.ok()) throw std::runtime_error("preparing the workspace: " + config.status().message());
   if (options_.start) Start();

@@ -33,7 +33,8 @@ struct BankdOptions {
   // Small and fast by default so that tests see commits and receipts soon.
   uint64_t signature_tx_count = 100;
   std::chrono::milliseconds signature_delay{100};
-  bool start = true;  // false: only prepare the workspace and config
+  uint64_t snapshot_tx_count = 10000;  // CCF snapshots (0: none)
+  bool start = true;                   // false: only prepare the workspace and config
 };
 
 class BankdProcess {
@@ -65,6 +66,7 @@ class BankdProcess {
   std::string cert(const std::string& name) const { return layout_.CertPath(name); }
   std::string key(const std::string& name) const { return layout_.KeyPath(name); }
   std::string ledger_dir() const { return layout_.node_dir + "/ledger"; }
+  std::string snapshots_dir() const { return layout_.node_dir + "/snapshots"; }
   const std::string& log_path() const { return layout_.log_path; }
   // CCF id (SHA-256 of the DER certificate) of a workspace identity.
   std::string id(const std::string& name) const;

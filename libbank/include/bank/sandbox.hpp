@@ -39,6 +39,7 @@ struct SandboxOptions {
   unsigned short port = 8000;  // 0: the kernel picks one (see WaitForRpcAddress)
   uint64_t signature_tx_count = 5000;
   std::chrono::milliseconds signature_delay{1000};
+  uint64_t snapshot_tx_count = 10000;  // CCF snapshots every this many transactions (0: none)
   // As CCF's sandbox: bankd starts Opening with the members only, and the
   // caller admits the users by proposal and votes, then opens the service
   // (bank::gov::AddUsersAndOpen). Otherwise genesis registers the users and
