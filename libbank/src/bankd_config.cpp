@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "bank/key.hpp"
@@ -57,23 +58,42 @@ Result<uint64_t> ParseByteSize(const json& value) {
   std::string unit;
   if (!value.is_string() || !SplitUnit(value.get<std::string>(), &n, &unit))
     return Invalid("size must be a byte count or a string like \"1MB\"");
-  if (unit.empty() || unit == "B") return n;
-  if (unit == "KB") return n << 10;
-  if (unit == "MB") return n << 20;
-  if (unit == "GB") return n << 30;
-  return Invalid("unknown size unit \"" + unit + "\" (B, KB, MB, GB)");
+  int shift = 0;
+  if (unit == "KB")
+    shift = 10;
+  else if (unit == "MB")
+    shift = 20;
+  else if (unit == "GB")
+    shift = 30;
+  else if (!unit.empty() && unit != "B")
+    return Invalid("unknown size unit \"" + unit + "\" (B, KB, MB, GB)");
+  // "17179869184GB" is 2^64 bytes: it must not wrap around to 0.
+  if (n > (std::numeric_limits<uint64_t>::max() >> shift))
+    return Invalid("size \"" + value.get<std::string>() + "\" is too large");
+  return n << shift;
 }
 
 Result<std::chrono::milliseconds> ParseDuration(const json& value) {
-  if (value.is_number_unsigned()) return std::chrono::milliseconds(value.get<uint64_t>());
   uint64_t n = 0;
-  std::string unit;
-  if (!value.is_string() || !SplitUnit(value.get<std::string>(), &n, &unit))
-    return Invalid("duration must be milliseconds or a string like \"1000ms\"");
-  if (unit == "MS" || unit.empty()) return std::chrono::milliseconds(n);
-  if (unit == "S") return std::chrono::milliseconds(n * 1000);
-  if (unit == "MIN") return std::chrono::milliseconds(n * 60000);
-  return Invalid("unknown duration unit \"" + unit + "\" (ms, s, min)");
+  uint64_t factor = 1;
+  if (value.is_number_unsigned()) {
+    n = value.get<uint64_t>();
+  } else {
+    std::string unit;
+    if (!value.is_string() || !SplitUnit(value.get<std::string>(), &n, &unit))
+      return Invalid("duration must be milliseconds or a string like \"1000ms\"");
+    if (unit == "S")
+      factor = 1000;
+    else if (unit == "MIN")
+      factor = 60000;
+    else if (unit != "MS" && !unit.empty())
+      return Invalid("unknown duration unit \"" + unit + "\" (ms, s, min)");
+  }
+  // Milliseconds are signed: a count past their range would come out
+  // negative (and a negative signature delay passed the "positive" check).
+  constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max());
+  if (n > kMax / factor) return Invalid("duration " + value.dump() + " is too long");
+  return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(n * factor));
 }
 
 Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base) {
