@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "bank/key.hpp"
@@ -14,6 +15,12 @@ using nlohmann::json;
 
 Status Invalid(const std::string& what) { return Status::InputFile("bankd config: " + what); }
 
+// A key or value of the file as an error message shows it: quoted, with
+// control characters escaped, so that the message stays one line.
+std::string Quote(const std::string& s) {
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string Resolve(const std::string& base, const std::string& path) {
   if (path.empty() || fs::path(path).is_absolute() || base.empty()) return path;
   return (fs::path(base) / path).lexically_normal().string();
@@ -23,7 +30,7 @@ Status CheckKeys(const json& object, const std::string& where, std::initializer_
   if (!object.is_object()) return Invalid(where + " must be an object");
   std::set<std::string> known(allowed.begin(), allowed.end());
   for (const auto& [key, value] : object.items())
-    if (!known.count(key)) return Invalid("unknown key \"" + key + "\" in " + where);
+    if (!known.count(key)) return Invalid("unknown key " + Quote(key) + " in " + where);
   return Status::OK();
 }
 
@@ -57,23 +64,44 @@ Result<uint64_t> ParseByteSize(const json& value) {
   std::string unit;
   if (!value.is_string() || !SplitUnit(value.get<std::string>(), &n, &unit))
     return Invalid("size must be a byte count or a string like \"1MB\"");
-  if (unit.empty() || unit == "B") return n;
-  if (unit == "KB") return n << 10;
-  if (unit == "MB") return n << 20;
-  if (unit == "GB") return n << 30;
-  return Invalid("unknown size unit \"" + unit + "\" (B, KB, MB, GB)");
+  int shift = 0;
+  if (unit == "KB")
+    shift = 10;
+  else if (unit == "MB")
+    shift = 20;
+  else if (unit == "GB")
+    shift = 30;
+  else if (!unit.empty() && unit != "B")
+    return Invalid("unknown size unit " + Quote(unit) + " (B, KB, MB, GB)");
+  // "17179869184GB" is 2^64 bytes: it must not wrap around to 0.
+  if (n > (std::numeric_limits<uint64_t>::max() >> shift))
+    return Invalid("size " + Quote(value.get<std::string>()) + " is too large");
+  return n << shift;
 }
 
 Result<std::chrono::milliseconds> ParseDuration(const json& value) {
-  if (value.is_number_unsigned()) return std::chrono::milliseconds(value.get<uint64_t>());
   uint64_t n = 0;
-  std::string unit;
-  if (!value.is_string() || !SplitUnit(value.get<std::string>(), &n, &unit))
-    return Invalid("duration must be milliseconds or a string like \"1000ms\"");
-  if (unit == "MS" || unit.empty()) return std::chrono::milliseconds(n);
-  if (unit == "S") return std::chrono::milliseconds(n * 1000);
-  if (unit == "MIN") return std::chrono::milliseconds(n * 60000);
-  return Invalid("unknown duration unit \"" + unit + "\" (ms, s, min)");
+  uint64_t factor = 1;
+  if (value.is_number_unsigned()) {
+    n = value.get<uint64_t>();
+  } else {
+    std::string unit;
+    if (!value.is_string() || !SplitUnit(value.get<std::string>(), &n, &unit))
+      return Invalid("duration must be milliseconds or a string like \"1000ms\"");
+    if (unit == "S")
+      factor = 1000;
+    else if (unit == "MIN")
+      factor = 60000;
+    else if (unit != "MS" && !unit.empty())
+      return Invalid("unknown duration unit " + Quote(unit) + " (ms, s, min)");
+  }
+  // Milliseconds are signed: a count past their range would come out
+  // negative (and a negative signature delay passed the "positive" check).
+  constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max());
+  if (n > kMax / factor)
+    return Invalid("duration " + Quote(value.is_string() ? value.get<std::string>() : value.dump()) +
+                   " is too long");
+  return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(n * factor));
 }
 
 Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base) {
@@ -118,7 +146,7 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
         if (!san.is_string()) return Invalid("node_certificate.subject_alt_names must hold strings");
         const std::string s = san.get<std::string>();
         if (s.rfind("iPAddress:", 0) != 0 && s.rfind("dNSName:", 0) != 0)
-          return Invalid("subject alternative name \"" + s + "\" must start with iPAddress: or dNSName:");
+          return Invalid("subject alternative name " + Quote(s) + " must start with iPAddress: or dNSName:");
         c.subject_alt_names.push_back(s);
       }
     }
@@ -188,7 +216,7 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
   }
   size_t colon = c.rpc_address.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == c.rpc_address.size())
-    return Invalid("rpc_address must be HOST:PORT, got \"" + c.rpc_address + "\"");
+    return Invalid("rpc_address must be HOST:PORT, got " + Quote(c.rpc_address));
   c.data_directory = Resolve(base, c.data_directory);
   c.ledger_directory = Resolve(base, c.ledger_directory);
   c.snapshots_directory = Resolve(base, c.snapshots_directory);

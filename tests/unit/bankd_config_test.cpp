@@ -1,0 +1,33 @@
+// bankd's configuration file: sizes and durations that do not fit are
+// refused, never wrapped around (found by tests/fuzz/fuzz_bankd_config).
+#include "bank/bankd_config.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using nlohmann::json;
+
+TEST_CASE("bankd config: sizes and durations in range parse", "[bankd_config]") {
+  CHECK(*bank::ParseByteSize(json("512KB")) == 512u << 10);
+  CHECK(*bank::ParseByteSize(json("17179869183GB")) == 17179869183ull << 30);
+  CHECK(*bank::ParseByteSize(json(18446744073709551615ull)) == 18446744073709551615ull);
+  CHECK(bank::ParseDuration(json("3min"))->count() == 180000);
+  CHECK(bank::ParseDuration(json(9223372036854775807ull))->count() == 9223372036854775807ll);
+}
+
+TEST_CASE("bankd config: a size or duration that would wrap around is refused", "[bankd_config]") {
+  // 2^34 GB is 2^64 bytes: it used to wrap around to 0 (and a chunk size of
+  // 0 was accepted).
+  auto size = bank::ParseByteSize(json("17179869184GB"));
+  REQUIRE_FALSE(size.ok());
+  CHECK(size.status().code() == bank::Code::kInputFile);
+  CHECK(size.status().message().find("too large") != std::string::npos);
+  // Past the range of signed milliseconds: it used to come out negative, and
+  // a negative ledger_signatures.delay passed the "must be positive" check.
+  CHECK_FALSE(bank::ParseDuration(json(9223372036854775808ull)).ok());
+  CHECK_FALSE(bank::ParseDuration(json("999999999999999999min")).ok());
+  auto config = bank::BankdConfig::FromJson(
+      json::parse(R"({"ledger_signatures": {"delay": 18446744073709551615}})"), "/etc/bankd");
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message().find("too long") != std::string::npos);
+}
