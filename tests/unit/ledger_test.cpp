@@ -666,7 +666,7 @@ void PutServiceInfo(Engine& engine) {
 
 TEST_CASE("snapshots are written at the interval, at a signature that ends a chunk", "[ledger][snapshot]") {
   TempDir dir;
-  EngineOptions o = Snapshotbank::test::TestEngineOptions(dir);
+  EngineOptions o = SnapshotOptions(dir);
   auto engine = OpenEngine(o);
   PutServiceInfo(*engine);
   for (int i = 0; i < 12; ++i) Put(*engine, "k" + std::to_string(i), "v");
@@ -699,7 +699,7 @@ TEST_CASE("snapshots are written at the interval, at a signature that ends a chu
 
 TEST_CASE("a restart from a snapshot gives the same store, root and receipts", "[ledger][snapshot]") {
   TempDir dir;
-  EngineOptions o = Snapshotbank::test::TestEngineOptions(dir);
+  EngineOptions o = SnapshotOptions(dir);
   std::vector<TxId> txs;
   std::string rows;
   bank::Digest root;
@@ -764,7 +764,7 @@ TEST_CASE("a restart from a snapshot gives the same store, root and receipts", "
 
 TEST_CASE("a damaged snapshot is skipped with a warning naming it", "[ledger][snapshot]") {
   TempDir dir;
-  EngineOptions o = Snapshotbank::test::TestEngineOptions(dir);
+  EngineOptions o = SnapshotOptions(dir);
   std::string rows;
   {
     auto engine = OpenEngine(o);
@@ -794,7 +794,7 @@ TEST_CASE("a damaged snapshot is skipped with a warning naming it", "[ledger][sn
 
 TEST_CASE("ledger audit --snapshot accepts bankd's snapshots", "[ledger][snapshot]") {
   TempDir dir;
-  EngineOptions o = Snapshotbank::test::TestEngineOptions(dir);
+  EngineOptions o = SnapshotOptions(dir);
   {
     auto engine = OpenEngine(o);
     PutServiceInfo(*engine);
