@@ -56,6 +56,29 @@ bool SplitUnit(const std::string& text, uint64_t* number, std::string* unit) {
   return true;
 }
 
+// An optional byte size `key` of http_configuration within [min, max].
+Status Size(const json& section, const char* key, uint64_t min, uint64_t max, uint64_t* out) {
+  if (!section.contains(key)) return Status::OK();
+  BANK_ASSIGN_OR_RETURN(uint64_t n, ParseByteSize(section[key]));
+  if (n < min || n > max)
+    return Invalid(std::string("http_configuration.") + key + " must be from " + std::to_string(min) +
+                   " to " + std::to_string(max) + " bytes");
+  *out = n;
+  return Status::OK();
+}
+
+// An optional integer `key` within [min, max].
+Status Count(const json& section, const std::string& where, const char* key, uint64_t min, uint64_t max,
+             uint64_t* out) {
+  if (!section.contains(key)) return Status::OK();
+  const json& v = section[key];
+  if (!v.is_number_unsigned() || v.get<uint64_t>() < min || v.get<uint64_t>() > max)
+    return Invalid((where == "config" ? "" : where + ".") + key + " must be an integer from " +
+                   std::to_string(min) + " to " + std::to_string(max));
+  *out = v.get<uint64_t>();
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<uint64_t> ParseByteSize(const json& value) {
@@ -109,7 +132,8 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
       CheckKeys(j, "the configuration",
                 {"rpc_address", "published_address", "data_directory", "ledger", "snapshots",
                  "service_certificate_file", "node_certificate", "members", "users", "ledger_signatures",
-                 "http_configuration", "worker_threads", "open_at_start", "output_files"}));
+                 "http_configuration", "worker_threads", "open_at_start", "output_files",
+                 "max_open_sessions_soft", "max_open_sessions_hard", "idle_connection_timeout"}));
   BankdConfig c;
   BANK_ASSIGN_OR_RETURN(c.rpc_address, String(j, "rpc_address", "config", false, c.rpc_address));
   BANK_ASSIGN_OR_RETURN(c.published_address, String(j, "published_address", "config", false, c.rpc_address));
@@ -192,11 +216,32 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
   }
   if (j.contains("http_configuration")) {
     const auto& hc = j["http_configuration"];
-    BANK_RETURN_IF_ERROR(CheckKeys(hc, "http_configuration", {"max_body_size"}));
-    if (hc.contains("max_body_size")) {
-      BANK_ASSIGN_OR_RETURN(c.max_body_size, ParseByteSize(hc["max_body_size"]));
-      if (c.max_body_size == 0) return Invalid("http_configuration.max_body_size must be positive");
+    BANK_RETURN_IF_ERROR(
+        CheckKeys(hc, "http_configuration",
+                  {"max_body_size", "max_header_size", "max_headers_count", "header_timeout",
+                   "max_concurrent_streams_count", "initial_window_size", "max_frame_size"}));
+    BANK_RETURN_IF_ERROR(Size(hc, "max_body_size", 1, UINT64_MAX, &c.max_body_size));
+    BANK_RETURN_IF_ERROR(Size(hc, "max_header_size", 1, UINT32_MAX, &c.max_header_size));
+    BANK_RETURN_IF_ERROR(
+        Count(hc, "http_configuration", "max_headers_count", 1, UINT32_MAX, &c.max_headers_count));
+    BANK_RETURN_IF_ERROR(Count(hc, "http_configuration", "max_concurrent_streams_count", 1, UINT32_MAX,
+                               &c.max_concurrent_streams_count));
+    BANK_RETURN_IF_ERROR(Size(hc, "initial_window_size", 1, (1u << 31) - 1, &c.initial_window_size));
+    BANK_RETURN_IF_ERROR(Size(hc, "max_frame_size", 16 << 10, (16 << 20) - 1, &c.max_frame_size));
+    if (hc.contains("header_timeout")) {
+      BANK_ASSIGN_OR_RETURN(c.header_timeout, ParseDuration(hc["header_timeout"]));
+      if (c.header_timeout.count() == 0) return Invalid("http_configuration.header_timeout must be positive");
     }
+  }
+  BANK_RETURN_IF_ERROR(
+      Count(j, "config", "max_open_sessions_soft", 1, UINT32_MAX, &c.max_open_sessions_soft));
+  BANK_RETURN_IF_ERROR(
+      Count(j, "config", "max_open_sessions_hard", 1, UINT32_MAX, &c.max_open_sessions_hard));
+  if (c.max_open_sessions_hard < c.max_open_sessions_soft)
+    return Invalid("max_open_sessions_hard must be at least max_open_sessions_soft");
+  if (j.contains("idle_connection_timeout")) {
+    BANK_ASSIGN_OR_RETURN(c.idle_connection_timeout, ParseDuration(j["idle_connection_timeout"]));
+    if (c.idle_connection_timeout.count() == 0) return Invalid("idle_connection_timeout must be positive");
   }
   if (j.contains("worker_threads")) {
     if (!j["worker_threads"].is_number_unsigned() || j["worker_threads"].get<uint64_t>() < 1 ||
@@ -258,7 +303,17 @@ json BankdConfig::ToJson() const {
             {"users", users},
             {"ledger_signatures",
              {{"tx_count", signature_tx_count}, {"delay", std::to_string(signature_delay.count()) + "ms"}}},
-            {"http_configuration", {{"max_body_size", max_body_size}}},
+            {"http_configuration",
+             {{"max_body_size", max_body_size},
+              {"max_header_size", max_header_size},
+              {"max_headers_count", max_headers_count},
+              {"header_timeout", std::to_string(header_timeout.count()) + "ms"},
+              {"max_concurrent_streams_count", max_concurrent_streams_count},
+              {"initial_window_size", initial_window_size},
+              {"max_frame_size", max_frame_size}}},
+            {"max_open_sessions_soft", max_open_sessions_soft},
+            {"max_open_sessions_hard", max_open_sessions_hard},
+            {"idle_connection_timeout", std::to_string(idle_connection_timeout.count()) + "ms"},
             {"worker_threads", worker_threads},
             {"open_at_start", open_at_start}};
   if (!published_address.empty() && published_address != rpc_address)

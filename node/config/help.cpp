@@ -51,7 +51,26 @@ unknown keys are errors):
   ledger_signatures.delay     ...or after this long with unsigned ones
                               (default "1000ms"; ms, s, min)
   http_configuration.max_body_size
-                              largest request body (default "1MB"; B, KB, MB, GB)
+                              largest request body (default "1MB"; B, KB, MB,
+                              GB); larger: 413 RequestBodyTooLarge
+  http_configuration.max_header_size
+                              largest request header block (default "16KB");
+                              larger: 431 RequestHeaderTooLarge
+  http_configuration.max_headers_count
+                              most header fields in a request (default 256);
+                              more: 431 RequestHeaderTooLarge
+  http_configuration.header_timeout
+                              a request's header block must arrive within this
+                              of its first byte, or the connection is closed
+                              (default "10s"; bankd's own, not CCF's)
+  http_configuration.max_concurrent_streams_count
+  http_configuration.initial_window_size
+  http_configuration.max_frame_size
+                              HTTP/2 SETTINGS (defaults 100, "64KB", "16KB")
+  max_open_sessions_soft      open connections past which a new one is
+                              answered 503 SessionCapExhausted (default 1000)
+  max_open_sessions_hard      ...past which it is closed at once (default 1010)
+  idle_connection_timeout     close a connection idle this long (default "60s")
   worker_threads              threads serving requests (default 2)
 
 Example: config/bankd.example.json (it uses the identities that

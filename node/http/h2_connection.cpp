@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 #include "http/url.hpp"
@@ -91,11 +92,11 @@ nghttp2_nv Header(const std::string& name, const std::string& value) {
 }  // namespace
 
 H2Connection::H2Connection(const Handler& handler, std::shared_ptr<const ClientCertificate> client_cert,
-                           uint64_t max_body_size, uint32_t max_header_size)
+                           const H2Limits& limits)
     : handler_(handler),
       client_cert_(std::move(client_cert)),
-      max_body_size_(max_body_size),
-      max_header_size_(max_header_size) {
+      max_body_size_(limits.max_body_size),
+      max_header_size_(limits.max_header_size) {
   nghttp2_session_callbacks* callbacks;
   nghttp2_session_callbacks_new(&callbacks);
   nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, OnBeginHeaders);
@@ -105,10 +106,12 @@ H2Connection::H2Connection(const Handler& handler, std::shared_ptr<const ClientC
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, OnClose);
   nghttp2_session_server_new(&session_, callbacks, this);
   nghttp2_session_callbacks_del(callbacks);
-  // As many streams in flight as a pipelining client would send.
-  const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 256},
-                                             {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, max_header_size}};
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.max_concurrent_streams_count},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, limits.max_header_size},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, limits.initial_window_size},
+      {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, limits.max_frame_size}};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
 }
 
 H2Connection::~H2Connection() { nghttp2_session_del(session_); }

@@ -8,6 +8,9 @@
 // RequestBodyTooLarge, a header block above max_header_size 431
 // RequestHeaderTooLarge (the stream is answered, the connection stays).
 // A protocol error ends the connection (nghttp2 sends GOAWAY first).
+// SETTINGS announce CCF's HTTP/2 limits (H2Limits): concurrent streams,
+// initial window and frame size, header list size; nghttp2 refuses
+// streams beyond the first (RST_STREAM REFUSED_STREAM).
 #pragma once
 
 #include <cstdint>
@@ -23,11 +26,19 @@ struct nghttp2_session;
 
 namespace bankd::http {
 
+struct H2Limits {
+  uint64_t max_body_size = 1 << 20;
+  uint32_t max_header_size = 16 << 10;
+  uint32_t max_concurrent_streams_count = 100;
+  uint32_t initial_window_size = 64 << 10;
+  uint32_t max_frame_size = 16 << 10;  // 16 KB .. 16 MB (RFC 9113)
+};
+
 class H2Connection {
  public:
   using Handler = std::function<Response(Request&)>;
   H2Connection(const Handler& handler, std::shared_ptr<const ClientCertificate> client_cert,
-               uint64_t max_body_size, uint32_t max_header_size);
+               const H2Limits& limits);
   ~H2Connection();
   H2Connection(const H2Connection&) = delete;
   H2Connection& operator=(const H2Connection&) = delete;

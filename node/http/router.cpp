@@ -215,6 +215,14 @@ Response Router::Execute(const Endpoint& endpoint, Request& request) const {
         return response.success();
       });
       txid = result.txid;
+      if (!result.unavailable.ok()) {
+        // CCF's answer when a transaction cannot be made durable (its
+        // FAIL_NO_REPLICATE): 503 TransactionReplicationFailed.
+        response = Response::Error(503, "TransactionReplicationFailed",
+                                   "The ledger cannot be written; writes are refused until it can (" +
+                                       result.unavailable.message() + ")");
+        response.SetHeader("retry-after", "1");
+      }
       if (result.committed && next_txid != txid) {
         // History entries recorded `next_txid`: a mismatch is a bug that
         // must not pass silently.

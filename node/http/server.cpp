@@ -2,7 +2,9 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstdio>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -37,6 +40,14 @@ namespace {
 
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 constexpr size_t kReadChunk = 64 << 10;
+// What a connection waiting for a request reads into (its buffer is
+// released down to this): one TLS record's plaintext at most, which is all
+// one SSL_read returns anyway, so no throughput is lost.
+constexpr size_t kIdleReadChunk = 16 << 10;
+// What a connection keeps of its last batch of answers.
+constexpr size_t kKeptOutput = 64 << 10;
+// Out of file descriptors (or another accept error): try again after this.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
 constexpr size_t kMaxBatchBytes = 1 << 20;  // write what is answered once it is this big
 
 // Appends `response` in HTTP/1.1 wire form. `head`: the headers of the
@@ -97,6 +108,7 @@ struct ServerState {
   net::io_context ioc;
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_timer{ioc};
   net::steady_timer grace_timer{ioc};
   std::optional<net::signal_set> signals;
 
@@ -110,8 +122,9 @@ struct ServerState {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, ServerState& server)
-      : stream_(std::move(socket), server.tls), server_(server) {}
+  // `capped`: past max_open_sessions_soft, answered 503 and closed.
+  Session(tcp::socket socket, ServerState& server, bool capped)
+      : stream_(std::move(socket), server.tls), server_(server), capped_(capped) {}
 
   ~Session() {
     if (registered_) server_.SessionEnded(self_it_);
@@ -147,9 +160,12 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned char* protocol = nullptr;
     unsigned length = 0;
     SSL_get0_alpn_selected(stream_.native_handle(), &protocol, &length);
-    if (std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2")
-      h2_ = std::make_unique<H2Connection>(server_.handler, client_cert_, server_.options.max_body_size,
-                                           server_.options.max_header_size);
+    const ServerOptions& o = server_.options;
+    if (std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2" && !capped_)
+      h2_ = std::make_unique<H2Connection>(
+          server_.handler, client_cert_,
+          H2Limits{o.max_body_size, o.max_header_size, o.max_concurrent_streams_count, o.initial_window_size,
+                   o.max_frame_size});
     Process();
   }
 
@@ -161,9 +177,16 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (server_.stopping) return Close();
     busy_ = false;
-    beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
+    size_t chunk = kReadChunk;
+    if (buffer_.size() == 0 && !(parser_ && parser_->got_some())) {
+      // Idle between requests: hold (almost) no memory while waiting.
+      if (buffer_.capacity() > kIdleReadChunk) buffer_.shrink_to_fit();
+      if (out_.capacity() > kKeptOutput) std::string().swap(out_);
+      chunk = kIdleReadChunk;
+    }
+    beast::get_lowest_layer(stream_).expires_after(ReadTimeout());
     stream_.async_read_some(
-        buffer_.prepare(kReadChunk),
+        buffer_.prepare(chunk),
         [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnRead(ec, n); });
   }
 
@@ -174,10 +197,29 @@ class Session : public std::enable_shared_from_this<Session> {
     Process();
   }
 
+  // The idle timeout, or less while a request's header block is arriving:
+  // it must be complete within header_timeout of its first byte, however
+  // slowly its bytes trickle in (each of which would restart an idle
+  // timer).
+  std::chrono::steady_clock::duration ReadTimeout() {
+    const auto now = std::chrono::steady_clock::now();
+    const bool in_header = !h2_ && ((parser_ && parser_->got_some() && !parser_->is_header_done()) ||
+                                    (!parser_ && buffer_.size() > 0));
+    if (!in_header) {
+      header_deadline_.reset();
+      return server_.options.idle_timeout;
+    }
+    if (!header_deadline_) header_deadline_ = now + server_.options.header_timeout;
+    return std::max(
+        std::chrono::steady_clock::duration::zero(),
+        std::min<std::chrono::steady_clock::duration>(*header_deadline_ - now, server_.options.idle_timeout));
+  }
+
   // Answers every complete request in the buffer (a pipelining client sends
   // many at once), in order, then writes all the answers with one write:
   // one TLS record and one syscall for the batch instead of one per request.
   void Process() {
+    if (capped_) return RefuseCapped();
     if (h2_) return ProcessH2();
     out_.clear();
     bool close = false;
@@ -200,6 +242,16 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!parser_->is_done()) continue;
       auto message = parser_->release();
       parser_.reset();
+      header_deadline_.reset();
+      if (static_cast<size_t>(std::distance(message.begin(), message.end())) >
+          server_.options.max_headers_count) {
+        AppendResponse(Response::Error(431, "RequestHeaderTooLarge",
+                                       "Request has more than " +
+                                           std::to_string(server_.options.max_headers_count) + " headers"),
+                       false, false, &out_);
+        close = true;
+        break;
+      }
       close = !Answer(message);
     }
     WriteOut(close);
@@ -216,6 +268,18 @@ class Session : public std::enable_shared_from_this<Session> {
                        if (close) return self->Close();
                        self->Process();
                      });
+  }
+
+  // Past max_open_sessions_soft: CCF's answer to the first request, then
+  // the connection closes.
+  void RefuseCapped() {
+    if (buffer_.size() == 0) return Read();
+    buffer_.consume(buffer_.size());
+    out_.clear();
+    AppendResponse(Response::Error(503, "SessionCapExhausted",
+                                   "Service is currently busy and unable to serve new connections"),
+                   false, false, &out_);
+    WriteOut(true);
   }
 
   // HTTP/2: nghttp2 takes all bytes read, answers the streams they
@@ -278,15 +342,36 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<H2Connection> h2_;  // set when ALPN chose h2
   bool goaway_sent_ = false;
   std::shared_ptr<const ClientCertificate> client_cert_;
+  const bool capped_;
+  std::optional<std::chrono::steady_clock::time_point> header_deadline_;
   bool busy_ = true;  // only touched on the session's strand
   bool registered_ = false;
   std::list<std::weak_ptr<Session>>::iterator self_it_;
 };
 
+// Every open session holds a descriptor: the soft limit (often 1024) is
+// raised to the hard one so that max_open_sessions_hard can be reached.
+void RaiseDescriptorLimit(size_t wanted) {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted + 64)
+    std::fprintf(stderr,
+                 "bankd: warning: %llu file descriptors allowed, fewer than max_open_sessions_hard (%zu) "
+                 "needs; new connections wait while none is free\n",
+                 static_cast<unsigned long long>(limit.rlim_cur), wanted);
+}
+
 bank::Status ServerState::Setup() {
+  RaiseDescriptorLimit(options.max_open_sessions_hard);
   SSL_CTX* ctx = tls.native_handle();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // An idle connection keeps no TLS read/write buffers (about 34 KB each).
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_use_certificate(ctx, options.certificate.get()) != 1 ||
       SSL_CTX_use_PrivateKey(ctx, options.key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1)
     return bank::Status::Internal("TLS: node certificate/key rejected: " + bank::TakeOpensslError());
@@ -329,9 +414,25 @@ void ServerState::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (!acceptor.is_open()) return;  // stopped
+      // EMFILE, ENFILE, ENOBUFS...: accepting again at once would fail
+      // again at once (a busy loop); the backlog waits meanwhile.
+      accept_timer.expires_after(kAcceptBackoff);
+      accept_timer.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && !stopping) Accept();
+      });
+      return;
+    }
+    size_t open;
+    {
+      std::lock_guard lock(sessions_mu);
+      open = sessions.size();
+    }
+    if (open >= options.max_open_sessions_hard) {
+      socket.close(ec);  // as CCF past max_open_sessions_hard: no session at all
     } else {
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<Session>(std::move(socket), *this);
+      auto session =
+          std::make_shared<Session>(std::move(socket), *this, open >= options.max_open_sessions_soft);
       session->Register();
       session->Start();
     }
@@ -343,6 +444,7 @@ void ServerState::DoStop() {
   if (stopping.exchange(true)) return;
   beast::error_code ec;
   acceptor.close(ec);
+  accept_timer.cancel();
   if (signals) signals->cancel(ec);
   std::vector<std::shared_ptr<Session>> live;
   {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <optional>
@@ -14,6 +15,12 @@
 namespace bankd::ledger {
 
 namespace bl = bank::ledger;
+
+namespace {
+std::atomic<int> g_sync_failure{0};
+}  // namespace
+
+void InjectSyncFailureForTesting(int error) { g_sync_failure.store(error); }
 
 ChunkWriter::~ChunkWriter() {
   if (fd_ >= 0) ::close(fd_);
@@ -90,7 +97,10 @@ bank::Status ChunkWriter::Close(uint64_t last_seqno, const std::vector<uint32_t>
 
 bank::Status ChunkWriter::Sync() {
   if (fd_ < 0 || !dirty_) return bank::Status::OK();
-  if (::fdatasync(fd_) != 0) return bank::Status::Internal("cannot fdatasync " + ErrnoMessage(path_));
+  const int injected = g_sync_failure.load();
+  if (injected != 0) errno = injected;
+  if (injected != 0 || ::fdatasync(fd_) != 0)
+    return bank::Status::Internal("cannot fdatasync " + ErrnoMessage(path_));
   dirty_ = false;
   return bank::Status::OK();
 }

@@ -47,6 +47,12 @@ class ChunkWriter {
   bool dirty_ = false;  // written since the last Sync
 };
 
+// Tests only: every later ChunkWriter::Sync() fails with `error` (an errno
+// such as EIO) without syncing, until called with 0. A failing fsync
+// cannot be provoked on demand on a real file system without root-only
+// device-mapper tricks; this is the one seam for it.
+void InjectSyncFailureForTesting(int error);
+
 // The `size` bytes at `offset` of the chunk starting at `first_seqno`,
 // under its committed name when `last_seqno` is set (falling back to the
 // open name, which it has until the flusher renames it) or its open name.

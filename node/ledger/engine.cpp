@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <shared_mutex>
@@ -23,8 +24,8 @@
 #include "ledger/commit_evidence.hpp"
 #include "ledger/file_io.hpp"
 #include "ledger/group_commit.hpp"
-#include "ledger/replay.hpp"
-#include "ledger/snapshot_restore.hpp"
+#include "ledger/loader.hpp"
+#include "ledger/rollback.hpp"
 #include "ledger/snapshotter.hpp"
 #include "ledger/state.hpp"
 
@@ -37,6 +38,7 @@ namespace {
 constexpr const char* kLockFile = "ledger.lock";
 constexpr const char* kClaimTable = "current_claim";
 constexpr const char* kClaimKey = "key";
+constexpr std::chrono::seconds kRecoveryBackoff{1};
 
 std::string JsonString(const std::string& s) { return nlohmann::json(s).dump(); }
 
@@ -81,6 +83,19 @@ bank::Result<int> LockDirectory(const std::string& directory) {
   return fd;
 }
 
+// A new secret for an existing ledger would make its private tables
+// unreadable: a missing secret with ledger files present refuses to start.
+bank::Status CheckSecretPresent(const std::string& directory, const std::string& secret_file) {
+  std::error_code ec;
+  if (std::filesystem::exists(secret_file, ec)) return bank::Status::OK();
+  bl::ListOptions list;
+  list.uncommitted = true;
+  BANK_ASSIGN_OR_RETURN(auto files, bl::ListLedgerFiles({directory}, list));
+  if (files.empty()) return bank::Status::OK();
+  return bank::Status::InputFile(secret_file + ": ledger secret missing, but " + files.front().path +
+                                 " is encrypted under it (restore the file; a new secret cannot read it)");
+}
+
 }  // namespace
 
 struct Engine::Impl {
@@ -109,6 +124,9 @@ struct Engine::Impl {
   std::chrono::steady_clock::time_point last_signature = std::chrono::steady_clock::now();
   std::thread signer;
 
+  // Recovery after the group commit failed (RecoverLocked): not before.
+  std::chrono::steady_clock::time_point next_recovery{};  // requires write_mu
+
   uint64_t last_snapshot_seqno = 0;          // requires write_mu
   std::unique_ptr<Snapshotter> snapshotter;  // null when snapshots are off
 
@@ -132,6 +150,10 @@ struct Engine::Impl {
   // The snapshot evidence transaction (the snapshotter's hook).
   std::optional<bank::TxId> AppendEvidence(uint64_t seqno, const bank::Digest& digest);
   void RunSigner();
+  // OK when writes may go ahead: the group commit works, or it failed and
+  // the ledger was rolled back to its durable point and a new view's
+  // signature was made durable. Requires write_mu.
+  bank::Status WritableLocked();
   bank::TxId LastTxId() const {  // requires write_mu or state_mu (any mode)
     return state.LastTxId(view);
   }
@@ -240,8 +262,42 @@ void Engine::Impl::CaptureSnapshotLocked(const bank::TxId& txid) {
       {txid, state.tree.leaf(txid.seqno), state.ViewHistory(txid.seqno), state.store.Export()});
 }
 
+bank::Status Engine::Impl::WritableLocked() {
+  if (!commit->failed()) return bank::Status::OK();
+  // A full replay per refused write would be a denial of service of its
+  // own: at most one attempt per backoff period.
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_recovery) return commit->failure();
+  next_recovery = now + kRecoveryBackoff;
+  commit->Abandon();
+  const uint64_t durable = commit->durable_seqno();
+  BANK_RETURN_IF_ERROR(DiscardUndurable(options.directory, state, durable));
+  BANK_ASSIGN_OR_RETURN(auto loaded, LoadLedger(options.directory, options.snapshot_directory,
+                                                options.service_cert, serialiser, options.chunk_bytes));
+  if (loaded->state.last_seqno() < durable)  // DiscardUndurable keeps every durable entry
+    return bank::Status::Internal("the ledger lost durable transactions; not accepting writes");
+  {
+    std::unique_lock lock(state_mu);
+    state = std::move(loaded->state);
+    // A new view, as after a restart: the ids of the transactions dropped
+    // read Invalid instead of naming the ones that reuse their seqnos.
+    view = std::max(view, state.last_seqno() == 0 ? 0 : state.ViewOf(state.last_seqno())) + 1;
+  }
+  last_snapshot_seqno = std::min(last_snapshot_seqno, state.last_seqno());
+  commit->Restart(std::move(loaded->writer), state.last_seqno());
+  // Every view starts with a signature; once it is durable the disk takes
+  // writes again.
+  SignLocked();
+  commit->Flush();
+  if (commit->failed()) return commit->failure();
+  std::fprintf(stderr, "bankd: ledger: consistent again at %s; accepting writes\n",
+               LastTxId().ToString().c_str());
+  return bank::Status::OK();
+}
+
 std::optional<bank::TxId> Engine::Impl::AppendEvidence(uint64_t seqno, const bank::Digest& digest) {
   std::lock_guard writer(write_mu);
+  if (commit->failed()) return std::nullopt;
   bl::WriteSet writes{
       {std::string(kSnapshotEvidence), bl::kSingletonKey, SnapshotEvidenceValue(digest, seqno)}};
   // As CCF: the evidence's claims digest is the snapshot's digest.
@@ -261,7 +317,12 @@ void Engine::Impl::RunSigner() {
     lock.unlock();
     {
       std::lock_guard writer(write_mu);
-      if (UnsignedLocked() > 0) {
+      if (commit->failed()) {
+        // Recovery waits for the next write: a failed disk is not retried
+        // in the background.
+        std::lock_guard again(signer_mu);
+        last_signature = std::chrono::steady_clock::now();
+      } else if (UnsignedLocked() > 0) {
         SignLocked();
       } else {
         std::lock_guard again(signer_mu);
@@ -275,44 +336,24 @@ void Engine::Impl::RunSigner() {
 bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   BANK_RETURN_IF_ERROR(CheckOptions(options));
   BANK_RETURN_IF_ERROR(EnsureDirectory(options.directory));
+  BANK_RETURN_IF_ERROR(CheckSecretPresent(options.directory, options.secret_file));
   BANK_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateLedgerSecret(options.secret_file));
   BANK_ASSIGN_OR_RETURN(auto evidence, CommitEvidence::FromSecret(secret));
   BANK_ASSIGN_OR_RETURN(int lock_fd, LockDirectory(options.directory));
   auto impl = std::make_unique<Impl>(std::move(options), std::move(secret), std::move(evidence), lock_fd);
-  const std::string& dir = impl->options.directory;
-  LedgerState& state = impl->state;
-
-  const std::string& snapshots = impl->options.snapshot_directory;
-  if (!snapshots.empty()) {
-    BANK_RETURN_IF_ERROR(EnsureDirectory(snapshots));
-    auto restored =
-        RestoreLatestSnapshot(dir, snapshots, impl->options.service_cert, impl->serialiser, &state);
-    if (!restored.ok()) return restored.status().WithContext("cannot open ledger " + dir);
-    impl->last_snapshot_seqno = *restored;
-  }
-  bank::Status replayed = Replay(dir, impl->serialiser, &state);
-  if (!replayed.ok()) return replayed.WithContext("cannot open ledger " + dir);
-  impl->view = state.last_seqno() == 0 ? impl->options.view
-                                       : std::max(impl->options.view, state.ViewOf(state.last_seqno()) + 1);
-
-  auto writer = std::make_unique<ChunkWriter>(dir);
-  if (!state.chunks.empty() && !state.chunks.back().last_seqno) {
-    ChunkInfo& open = state.chunks.back();
-    bank::Status reopened = writer->Reopen(open.first_seqno);
-    // A chunk whose last entry was to end it, cut short before its table.
-    if (reopened.ok() && !open.positions.empty() && !state.signature_seqnos().empty() &&
-        state.signature_seqnos().back() == state.last_seqno() && open.bytes >= impl->options.chunk_bytes) {
-      reopened = writer->Close(state.last_seqno(), open.positions);
-      open.last_seqno = state.last_seqno();
-      open.positions.clear();
-    }
-    if (!reopened.ok()) return reopened.WithContext("cannot open ledger " + dir);
-  }
+  const EngineOptions& o = impl->options;
+  BANK_RETURN_IF_ERROR(CheckSecretOpens(o.directory, impl->serialiser, o.secret_file));
+  BANK_ASSIGN_OR_RETURN(auto loaded, LoadLedger(o.directory, o.snapshot_directory, o.service_cert,
+                                                impl->serialiser, o.chunk_bytes));
+  impl->state = std::move(loaded->state);
+  impl->last_snapshot_seqno = loaded->last_snapshot_seqno;
+  const LedgerState& state = impl->state;
+  impl->view = state.last_seqno() == 0 ? o.view : std::max(o.view, state.ViewOf(state.last_seqno()) + 1);
   impl->commit =
-      std::make_unique<GroupCommit>(std::move(writer), state.last_seqno(), impl->options.flush_interval);
+      std::make_unique<GroupCommit>(std::move(loaded->writer), state.last_seqno(), o.flush_interval);
   std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
   Impl* m = engine->impl_.get();
-  if (!snapshots.empty() && m->options.snapshot_tx_interval > 0) {
+  if (!m->options.snapshot_directory.empty() && m->options.snapshot_tx_interval > 0) {
     Snapshotter::Hooks hooks;
     hooks.append_evidence = [m](uint64_t seqno, const bank::Digest& d) {
       return m->AppendEvidence(seqno, d);
@@ -322,7 +363,8 @@ bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
       if (!material) return std::nullopt;
       return bank::ReceiptToJson(JsonReceiptOf(*material)).dump();
     };
-    m->snapshotter = std::make_unique<Snapshotter>(snapshots, m->serialiser, std::move(hooks));
+    m->snapshotter =
+        std::make_unique<Snapshotter>(m->options.snapshot_directory, m->serialiser, std::move(hooks));
   }
   m->signer = std::thread([m] { m->RunSigner(); });
   return engine;
@@ -344,8 +386,9 @@ Engine::~Engine() {
 Engine::WriteResult Engine::Write(const WriteFn& fn) {
   Impl& m = *impl_;
   std::lock_guard writer(m.write_mu);
+  if (bank::Status writable = m.WritableLocked(); !writable.ok()) return {false, m.LastTxId(), writable};
   kv::Tx tx(m.state.store);
-  if (!fn(tx) || (tx.empty() && !tx.claim())) return {false, m.LastTxId()};
+  if (!fn(tx) || (tx.empty() && !tx.claim())) return {false, m.LastTxId(), {}};
   // As CCF: SHA-256 of the application claim, or zeros without one.
   bank::Digest claims = tx.claim() ? bank::Sha256(*tx.claim()) : bank::Digest{};
   bl::WriteSet writes = tx.TakeWrites();
@@ -354,9 +397,9 @@ Engine::WriteResult Engine::Write(const WriteFn& fn) {
       }))
     writes.push_back({kClaimTable, kClaimKey, nlohmann::json{{"claim", *tx.claim()}}.dump()});
   auto txid = m.AppendLocked(std::move(writes), claims, false, std::nullopt);
-  if (!txid) return {false, m.LastTxId()};
+  if (!txid) return {false, m.LastTxId(), {}};
   if (m.UnsignedLocked() >= m.options.signature_tx_count) m.SignLocked();
-  return {true, *txid};
+  return {true, *txid, {}};
 }
 
 bank::TxId Engine::Read(const std::function<void(const kv::Store&)>& fn) const {
@@ -520,6 +563,7 @@ bank::Receipt JsonReceiptOf(const ReceiptMaterial& m) {
 
 bank::TxId Engine::Sign() {
   std::lock_guard writer(impl_->write_mu);
+  if (!impl_->WritableLocked().ok()) return impl_->LastTxId();
   return impl_->SignLocked();
 }
 

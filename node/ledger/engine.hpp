@@ -30,6 +30,16 @@
 //  - A transaction's claim is recorded as CCF's banking app records it,
 //    private table `current_claim`, key "key", {"claim": text} (unless the
 //    transaction wrote that key itself); receipts read it back.
+//  - I/O failures (ENOSPC, EROFS, EIO on a write or fsync) never end the
+//    process. The group commit stops (ledger/group_commit.hpp); Write()
+//    and Sign() then refuse (WriteResult::unavailable, fn is not run),
+//    while reads go on against the in-memory state. The next Write() at
+//    least a second later recovers: the files are cut back to the last
+//    durable transaction (ledger/rollback.hpp), the state is replayed from
+//    them (so ledger and state agree), a new view starts with a signature,
+//    and once that signature is durable writes are accepted again. Only
+//    Pending transactions are lost (their ids read Invalid); nothing
+//    reported Committed is.
 //  - Open() replays the ledger directory. A torn tail (a partial last entry
 //    of the open chunk) is truncated with a warning; any other damage
 //    refuses to start with a message naming file, offset and transaction.
@@ -123,6 +133,8 @@ class Engine {
   struct WriteResult {
     bool committed = false;  // false: fn returned false or wrote nothing
     bank::TxId txid;         // the new transaction, or the last one when !committed
+    // Not OK: the ledger cannot be written (fn did not run); why.
+    bank::Status unavailable;
   };
   WriteResult Write(const WriteFn& fn);
 

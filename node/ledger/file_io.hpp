@@ -27,10 +27,10 @@ bank::Status EnsureDirectory(const std::string& directory);
 // "<path>: <strerror(errno)>".
 std::string ErrnoMessage(const std::string& path);
 
-// Ends the process after an I/O failure the ledger cannot survive in place
-// (a failed write or fsync leaves the file's durable state unknown, and a
-// retried fsync may report success for data that was dropped; PostgreSQL
-// panics likewise). The next start replays what is really on disk.
+// Ends the process on a failure that is a bug or out of memory (a
+// transaction that cannot be serialised, a key that cannot sign). I/O
+// failures of the ledger do not come here: the group commit stops and the
+// engine rolls back to the durable point (ledger/engine.hpp).
 [[noreturn]] void Fatal(const std::string& what);
 
 }  // namespace bankd::ledger

@@ -1,6 +1,6 @@
 #include "ledger/group_commit.hpp"
 
-#include "ledger/file_io.hpp"
+#include <cstdio>
 
 namespace bankd::ledger {
 
@@ -60,14 +60,24 @@ void GroupCommit::FlushQueued() {
     batch.swap(queue_);
     last = queued_seqno_;
   }
-  if (batch.empty()) return;
+  if (batch.empty() || failed() || !writer_) return;  // dropped: Restart() rebuilds from disk
+  bank::Status st;
   for (const auto& segment : batch) {
-    bank::Status st = writer_->Append(segment.chunk_first_seqno, segment.bytes);
+    st = writer_->Append(segment.chunk_first_seqno, segment.bytes);
     if (st.ok() && segment.end) st = writer_->Close(segment.end->last_seqno, segment.end->positions);
-    if (!st.ok()) Fatal(st.message());
+    if (!st.ok()) break;
   }
-  bank::Status st = writer_->Sync();
-  if (!st.ok()) Fatal(st.message());
+  if (st.ok()) st = writer_->Sync();
+  if (!st.ok()) {
+    std::fprintf(stderr, "bankd: ledger: %s; refusing writes until the ledger is consistent again\n",
+                 st.message().c_str());
+    {
+      std::lock_guard lock(failure_mu_);
+      failure_ = st;
+    }
+    failed_.store(true, std::memory_order_release);
+    return;
+  }
   {
     std::lock_guard lock(durable_mu_);
     durable_seqno_.store(last, std::memory_order_release);
@@ -89,6 +99,41 @@ void GroupCommit::Stop() {
   queue_cv_.notify_all();
   flusher_.join();
   Flush();
+}
+
+bank::Status GroupCommit::failure() const {
+  std::lock_guard lock(failure_mu_);
+  return failure_;
+}
+
+void GroupCommit::Abandon() {
+  std::lock_guard io(io_mu_);
+  {
+    std::lock_guard lock(queue_mu_);
+    queue_.clear();
+    queued_seqno_ = durable_seqno();
+  }
+  writer_.reset();
+}
+
+void GroupCommit::Restart(std::unique_ptr<ChunkWriter> writer, uint64_t durable_seqno) {
+  std::lock_guard io(io_mu_);
+  {
+    std::lock_guard lock(queue_mu_);
+    queue_.clear();
+    queued_seqno_ = durable_seqno;
+  }
+  writer_ = std::move(writer);
+  {
+    std::lock_guard lock(durable_mu_);
+    durable_seqno_.store(durable_seqno, std::memory_order_release);
+  }
+  {
+    std::lock_guard lock(failure_mu_);
+    failure_ = bank::Status::OK();
+  }
+  failed_.store(false, std::memory_order_release);
+  durable_cv_.notify_all();
 }
 
 bool GroupCommit::WaitDurable(uint64_t seqno, std::chrono::milliseconds timeout) const {

@@ -6,6 +6,15 @@
 //
 // The flusher never holds the engine's locks: it takes the queue under its
 // own short mutex, then does the I/O with no lock but its own I/O mutex.
+//
+// A failed write or fsync (ENOSPC, EROFS, EIO) does not end the process:
+// the batch is dropped, durable_seqno stays where it was, and the group
+// commit is failed (failure() says why) until Restart(): every batch queued
+// meanwhile is dropped too. Nothing is ever retried in place: after a
+// failed fsync what the file holds is unknown (a second fsync may report
+// success for pages the kernel already dropped), so the engine discards
+// everything after the durable point and replays the ledger from disk
+// (ledger/rollback.hpp) before it restarts the group commit.
 #pragma once
 
 #include <atomic>
@@ -49,6 +58,16 @@ class GroupCommit {
   void Stop();
 
   uint64_t durable_seqno() const { return durable_seqno_.load(std::memory_order_acquire); }
+  // The first I/O failure since the start (or the last Restart()); OK
+  // while the group commit works.
+  bank::Status failure() const;
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // After a failure: drops what is queued and closes the chunk file; no
+  // I/O until Restart().
+  void Abandon();
+  // Continues with `writer` after the ledger on disk was made consistent
+  // again; `durable_seqno` is its last (durable) seqno. Clears the failure.
+  void Restart(std::unique_ptr<ChunkWriter> writer, uint64_t durable_seqno);
   // Blocks until `seqno` is durable or `timeout` passes; true when durable.
   bool WaitDurable(uint64_t seqno, std::chrono::milliseconds timeout) const;
 
@@ -73,6 +92,10 @@ class GroupCommit {
   bool stop_ = false;
 
   std::mutex io_mu_;  // one batch of I/O at a time (flusher or Flush())
+
+  std::atomic<bool> failed_{false};
+  mutable std::mutex failure_mu_;
+  bank::Status failure_;  // requires failure_mu_
 
   std::atomic<uint64_t> durable_seqno_;
   mutable std::mutex durable_mu_;

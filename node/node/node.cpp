@@ -50,6 +50,15 @@ bank::Status Node::Init() {
   server.certificate = identity_.node_cert;
   server.key = identity_.node_key;
   server.max_body_size = config_.max_body_size;
+  server.max_header_size = static_cast<uint32_t>(config_.max_header_size);
+  server.max_headers_count = static_cast<uint32_t>(config_.max_headers_count);
+  server.max_concurrent_streams_count = static_cast<uint32_t>(config_.max_concurrent_streams_count);
+  server.initial_window_size = static_cast<uint32_t>(config_.initial_window_size);
+  server.max_frame_size = static_cast<uint32_t>(config_.max_frame_size);
+  server.max_open_sessions_soft = config_.max_open_sessions_soft;
+  server.max_open_sessions_hard = config_.max_open_sessions_hard;
+  server.idle_timeout = config_.idle_connection_timeout;
+  server.header_timeout = config_.header_timeout;
   server.threads = config_.worker_threads;
   const bool any_port = server.port == 0;
   BANK_ASSIGN_OR_RETURN(server_, http::Server::Listen(std::move(server), [this](http::Request& r) {

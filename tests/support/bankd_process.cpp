@@ -10,6 +10,8 @@
 #include <stdexcept>
 
 #include "bank/certificate.hpp"
+#include "bank/identity.hpp"
+#include "bank/key.hpp"
 
 namespace bank::test {
 
@@ -25,6 +27,14 @@ BankdProcess::BankdProcess(BankdOptions options) : options_(options) {
   sandbox.snapshot_tx_count = options_.snapshot_tx_count;
   auto config = PrepareSandbox(sandbox);
   if (!config.ok()) throw std::runtime_error("preparing the workspace: " + config.status().message());
+  if (!options_.config_patch.empty()) {
+    auto text = ReadFile(layout_.config_path);
+    if (!text.ok()) throw std::runtime_error(text.status().message());
+    auto json = nlohmann::json::parse(*text);
+    json.merge_patch(options_.config_patch);
+    Status written = WriteFileAtomic(layout_.config_path, json.dump(2), 0644);
+    if (!written.ok()) throw std::runtime_error(written.message());
+  }
   if (options_.start) Start();
 }
 

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "bank/http_client.hpp"
@@ -35,6 +36,9 @@ struct BankdOptions {
   std::chrono::milliseconds signature_delay{100};
   uint64_t snapshot_tx_count = 10000;  // CCF snapshots (0: none)
   bool start = true;                   // false: only prepare the workspace and config
+  // Merged into bankd's configuration (RFC 7386 merge patch), e.g.
+  // {"max_open_sessions_soft": 4}.
+  nlohmann::json config_patch = nlohmann::json::object();
 };
 
 class BankdProcess {

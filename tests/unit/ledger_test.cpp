@@ -27,81 +27,21 @@
 #include "ledger/engine.hpp"
 #include "ledger/serialiser.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_engine.hpp"
 
 using namespace std::chrono_literals;
 using bank::TxId;
 using bank::TxStatus;
+using bank::test::OpenEngine;
+using bank::test::Put;
+using bank::test::Rows;
 using bank::test::TempDir;
+using bank::test::TestIdentity;
 using bankd::ledger::Engine;
 using bankd::ledger::EngineOptions;
 namespace bl = bank::ledger;
 
 namespace {
-
-struct Identity {
-  bank::PrivateKey service_key, node_key;
-  bank::Certificate service_cert, node_cert;
-};
-
-const Identity& TestIdentity() {
-  static const Identity id = [] {
-    Identity i;
-    i.service_key = bank::PrivateKey::GenerateEc(bank::Curve::kP384).value();
-    bank::CertificateSpec service;
-    service.common_name = "CCF Service";
-    service.is_ca = true;
-    i.service_cert = bank::Certificate::SelfSigned(i.service_key, service).value();
-    i.node_key = bank::PrivateKey::GenerateEc(bank::Curve::kP384).value();
-    bank::CertificateSpec node;
-    node.common_name = "CCF Node";
-    i.node_cert = bank::Certificate::Issue(i.node_key.Public(), node, i.service_cert, i.service_key).value();
-    return i;
-  }();
-  return id;
-}
-
-// Signatures only when a test asks for them; group commit as in production.
-EngineOptions Options(const TempDir& dir) {
-  EngineOptions o;
-  o.directory = (dir.path() / "ledger").string();
-  o.node_cert = TestIdentity().node_cert;
-  o.node_key = TestIdentity().node_key;
-  o.service_cert = TestIdentity().service_cert;
-  o.service_key = TestIdentity().service_key;
-  o.secret_file = (dir.path() / "data" / "ledger_secret").string();
-  o.signature_tx_count = 1000000;
-  o.signature_interval = 24h;
-  return o;
-}
-
-std::unique_ptr<Engine> OpenEngine(const EngineOptions& o) {
-  auto engine = Engine::Open(o);
-  INFO(engine.status().message());
-  REQUIRE(engine.ok());
-  return std::move(engine).value();
-}
-
-TxId Put(Engine& engine, const std::string& key, const std::string& value,
-         const std::optional<std::string>& claim = std::nullopt) {
-  auto result = engine.Write([&](bankd::kv::Tx& tx) {
-    tx.Put("accounts", key, value);
-    if (claim) tx.SetClaim(*claim);
-    return true;
-  });
-  REQUIRE(result.committed);
-  return result.txid;
-}
-
-std::string Rows(const Engine& engine, const std::string& table) {
-  std::string out;
-  engine.Read([&](const bankd::kv::Store& store) {
-    store.ForEach(table, [&](const std::string& k, const std::string& v) {
-      out += k + "=" + v + "\n";
-      return true;
-    });
-  });
-  return out;
-}
 
 std::vector<bl::LedgerFile> Chunks(const EngineOptions& o) {
   bl::ListOptions list;
@@ -188,7 +128,7 @@ void CheckReceiptVerifies(const bankd::ledger::ReceiptMaterial& m) {
 
 TEST_CASE("a write that returns false or writes nothing records nothing", "[ledger]") {
   TempDir dir;
-  auto engine = OpenEngine(Options(dir));
+  auto engine = OpenEngine(bank::test::TestEngineOptions(dir));
   TxId first = Put(*engine, "alice", "10");
   CHECK(first == TxId{2, 1});
 
@@ -207,7 +147,7 @@ TEST_CASE("a write that returns false or writes nothing records nothing", "[ledg
 
 TEST_CASE("a transaction reads its own writes and commits them atomically", "[ledger]") {
   TempDir dir;
-  auto engine = OpenEngine(Options(dir));
+  auto engine = OpenEngine(bank::test::TestEngineOptions(dir));
   Put(*engine, "alice", "10");
   auto r = engine->Write([](bankd::kv::Tx& tx) {
     auto balance = tx.Get("accounts", "alice");
@@ -225,7 +165,7 @@ TEST_CASE("a transaction reads its own writes and commits them atomically", "[le
 
 TEST_CASE("status moves from Pending to Committed when the group commit covers it", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   // After the first batch the flusher waits an hour: only Flush() makes the
   // second transaction durable, so Pending is observable.
   o.flush_interval = std::chrono::hours(1);
@@ -254,7 +194,7 @@ TEST_CASE("status moves from Pending to Committed when the group commit covers i
 
 TEST_CASE("signature transactions follow the configured count", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   o.signature_tx_count = 3;
   auto engine = OpenEngine(o);
   for (int i = 0; i < 7; ++i) Put(*engine, "k" + std::to_string(i), std::to_string(i));
@@ -285,7 +225,7 @@ TEST_CASE("signature transactions follow the configured count", "[ledger]") {
 
 TEST_CASE("the signature interval signs pending transactions in the background", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   o.signature_interval = 20ms;
   auto engine = OpenEngine(o);
   CHECK(engine->LastSignedRoot() == std::nullopt);
@@ -301,7 +241,7 @@ TEST_CASE("the signature interval signs pending transactions in the background",
 
 TEST_CASE("receipt material proves each transaction against a signed root", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   o.flush_interval = std::chrono::hours(1);
   auto engine = OpenEngine(o);
   std::vector<TxId> txs;
@@ -359,7 +299,7 @@ TEST_CASE("receipt material proves each transaction against a signed root", "[le
 
 TEST_CASE("a reopened ledger replays to the same state and starts a new view", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   o.chunk_bytes = 600;  // several chunk files
   o.signature_tx_count = 7;
   std::string accounts, signatures;
@@ -413,7 +353,7 @@ TEST_CASE("a reopened ledger replays to the same state and starts a new view", "
 
 TEST_CASE("the ledger directory holds one engine and the secret stays outside it, private", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   auto engine = OpenEngine(o);
   auto second = Engine::Open(o);
   REQUIRE_FALSE(second.ok());
@@ -440,7 +380,7 @@ TEST_CASE("the ledger directory holds one engine and the secret stays outside it
 
 TEST_CASE("a torn tail is cut with a warning and the ledger goes on", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   TxId last;
   {
     auto engine = OpenEngine(o);
@@ -477,7 +417,7 @@ TEST_CASE("a chunk created but killed before its header was written gets its hea
   // The crash harness found it: a kill between creating `ledger_<n>` and
   // writing its 8-byte header left the next run appending at offset 0.
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   o.signature_tx_count = 3;
   o.chunk_bytes = 1;  // every signature ends a chunk
   {
@@ -510,7 +450,7 @@ TEST_CASE("a chunk created but killed before its header was written gets its hea
 
 TEST_CASE("a cut in the last record loses only what was never committed", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   TxId last;
   {
     auto engine = OpenEngine(o);
@@ -532,7 +472,7 @@ TEST_CASE("a cut in the last record loses only what was never committed", "[ledg
 
 TEST_CASE("damage before the tail refuses to start, naming file, offset and transaction", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   o.chunk_bytes = 400;
   o.signature_tx_count = 4;
   {
@@ -627,7 +567,7 @@ TEST_CASE("damage before the tail refuses to start, naming file, offset and tran
 
 TEST_CASE("nothing reported committed is lost when the process is killed", "[ledger]") {
   TempDir dir;
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   o.flush_interval = 0ms;
   o.chunk_bytes = 4096;  // chunk rollovers happen while we kill
   int fds[2];
@@ -684,7 +624,7 @@ namespace {
 // Snapshots every 10 transactions, signatures every 5 and in the
 // background (a snapshot's evidence waits for the next signature).
 EngineOptions SnapshotOptions(const TempDir& dir) {
-  EngineOptions o = Options(dir);
+  EngineOptions o = bank::test::TestEngineOptions(dir);
   o.snapshot_directory = (dir.path() / "snapshots").string();
   o.snapshot_tx_interval = 10;
   o.signature_tx_count = 5;

@@ -14,7 +14,12 @@
 //                  "member_data": {...}}],
 //     "users": [{"certificate_file": "user0_cert.pem", "user_data": {...}}],
 //     "ledger_signatures": {"tx_count": 5000, "delay": "1000ms"},
-//     "http_configuration": {"max_body_size": "1MB"},
+//     "http_configuration": {"max_body_size": "1MB", "max_header_size": "16KB",
+//                            "max_headers_count": 256, "header_timeout": "10s",
+//                            "max_concurrent_streams_count": 100,
+//                            "initial_window_size": "64KB", "max_frame_size": "16KB"},
+//     "max_open_sessions_soft": 1000, "max_open_sessions_hard": 1010,
+//     "idle_connection_timeout": "60s",
 //     "worker_threads": 2,
 //     "open_at_start": true,
 //     "output_files": {"rpc_addresses_file": "rpc_addresses.json"}
@@ -71,7 +76,17 @@ struct BankdConfig {
   std::vector<BankdUserConfig> users;
   uint64_t signature_tx_count = 5000;
   std::chrono::milliseconds signature_delay{1000};
+  // CCF's names and defaults (bankd(8) LIMITS); header_timeout is bankd's.
   uint64_t max_body_size = 1 << 20;
+  uint64_t max_header_size = 16 << 10;
+  uint64_t max_headers_count = 256;
+  uint64_t max_concurrent_streams_count = 100;
+  uint64_t initial_window_size = 64 << 10;
+  uint64_t max_frame_size = 16 << 10;
+  std::chrono::milliseconds header_timeout{10000};
+  uint64_t max_open_sessions_soft = 1000;
+  uint64_t max_open_sessions_hard = 1010;
+  std::chrono::milliseconds idle_connection_timeout{60000};
   int worker_threads = 2;
   bool open_at_start = true;
   std::string rpc_addresses_file;  // empty: not written
