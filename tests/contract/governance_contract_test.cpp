@@ -153,7 +153,7 @@ TEST_CASE("the governance case table against bankd's native rules", "[contract][
   const json table = LoadJson("tests/contract/governance_cases.json");
   bank::test::TempDir dir;
   std::map<std::string, std::string> vars = {{"singleton", std::string(bankd::tables::kSingletonKey)}};
-  for (const char* part : {"actions.js", "validate.js", "resolve.js", "apply.js"})
+  for (const char* part : {"actions.js", "bank_actions.js", "validate.js", "resolve.js", "apply.js"})
     vars["constitution"] += ReadText(std::string("governance-scripts/constitution/") + part) + "\n";
   for (const char* name : {"user6", "user7", "user8", "user9"}) {
     bank::KeygenOptions o;
