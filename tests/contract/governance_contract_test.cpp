@@ -91,7 +91,11 @@ struct Service {
     return out;
   }
 
-  g::GovContext Context() const { return {bank::Sha256("root-" + std::to_string(calls)), std::nullopt}; }
+  // A distinct transaction id per signed call, as bankd gives each request one.
+  g::GovContext Context() const {
+    return {bank::Sha256("root-" + std::to_string(calls)), std::nullopt,
+            bank::TxId{2, static_cast<uint64_t>(calls) + 1}};
+  }
 };
 
 std::string Expand(const std::string& text, const std::map<std::string, std::string>& vars) {

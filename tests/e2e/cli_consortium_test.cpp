@@ -146,9 +146,9 @@ TEST_CASE("bankctl: a transfer's proof bundle verifies offline with only --trust
   KeygenOptions keygen;
   keygen.name = "other_service";
   keygen.directory = out.path();
-  auto made = GenerateIdentity(keygen);
-  REQUIRE(made.ok());
-  auto other_cert = Certificate::LoadFile(made->cert_path);
+  auto generated = GenerateIdentity(keygen);
+  REQUIRE(generated.ok());
+  auto other_cert = Certificate::LoadFile(generated->cert_path);
   REQUIRE(other_cert.ok());
   CHECK(tampered([&](json& t) {
           t["service_certificate"] = other_cert->Pem();

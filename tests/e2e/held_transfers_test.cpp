@@ -156,7 +156,10 @@ TEST_CASE("money is conserved at every instant under concurrent transfers, holds
       while (!stop) {
         auto listed = member.Get("/app/holds?status=Held");
         if (!listed.ok() || listed->status != 200) continue;
-        for (const auto& h : json::parse(listed->body)["holds"]) {
+        // Parsed into a local: a range-for over json::parse(...)["holds"] would
+        // iterate a member of a temporary already destroyed.
+        const json page = json::parse(listed->body);
+        for (const auto& h : page["holds"]) {
           const std::string verb = ++turn % 2 ? ":approve" : ":reject";
           auto r = member.Request("POST", "/app/holds/" + h["hold_id"].get<std::string>() + verb);
           if (r.ok() && r->status == 200) ++decisions;
