@@ -1,5 +1,7 @@
 // Account commands (`account create|deposit|balance|transfer|history|info|
 // list`) and `tx` (transaction status, optionally waiting for commit).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -7,10 +9,9 @@
 #include <sstream>
 #include <thread>
 
-#include <fmt/format.h>
-
 #include "bank/banking_client.hpp"
 #include "cli.hpp"
+#include "user_ref.hpp"
 
 namespace bankctl {
 namespace {
@@ -69,17 +70,18 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
 }
 
 Status Create(Context& ctx, const AccountArgs& a) {
-  BANK_ASSIGN_OR_RETURN(std::string user, ctx.ResolveId(a.user));
+  BANK_ASSIGN_OR_RETURN(std::string user, ResolveUser(ctx, a.user));
   BANK_ASSIGN_OR_RETURN(auto banking, Banking(ctx));
   BANK_ASSIGN_OR_RETURN(bank::TxId txid, banking.CreateAccount(user, a.account));
-  ctx.Emit({{"user_id", user}, {"account_name", a.account}, {"transaction_id", txid.ToString()}},
-           fmt::format("account '{}' of user {} ready (transaction {})", a.account, Short(user), txid.ToString()));
+  ctx.Emit(
+      {{"user_id", user}, {"account_name", a.account}, {"transaction_id", txid.ToString()}},
+      fmt::format("account '{}' of user {} ready (transaction {})", a.account, Short(user), txid.ToString()));
   return Status::OK();
 }
 
 Status Deposit(Context& ctx, const AccountArgs& a) {
   BANK_ASSIGN_OR_RETURN(uint64_t amount, ParseAmount(a.amount));
-  BANK_ASSIGN_OR_RETURN(std::string user, ctx.ResolveId(a.user));
+  BANK_ASSIGN_OR_RETURN(std::string user, ResolveUser(ctx, a.user));
   BANK_ASSIGN_OR_RETURN(auto banking, Banking(ctx));
   BANK_ASSIGN_OR_RETURN(bank::TxId txid, banking.Deposit(user, a.account, amount));
   ctx.Emit({{"user_id", user},
@@ -94,9 +96,13 @@ Status Deposit(Context& ctx, const AccountArgs& a) {
 Status Balance(Context& ctx, const AccountArgs& a) {
   BANK_ASSIGN_OR_RETURN(auto banking, Banking(ctx));
   BANK_ASSIGN_OR_RETURN(bank::BalanceReading reading, banking.Balance(a.account));
-  nlohmann::json out = {{"account_name", a.account}, {"balance", reading.balance}};
+  nlohmann::json out = {
+      {"account_name", a.account}, {"balance", reading.balance}, {"reserved", reading.reserved}};
   if (reading.txid) out["transaction_id"] = reading.txid->ToString();
-  ctx.Emit(out, std::to_string(reading.balance));
+  // The plain number stays what scripts read; reserved money is named.
+  ctx.Emit(out, reading.reserved == 0 ? std::to_string(reading.balance)
+                                      : fmt::format("{} (and {} reserved by held transfers)", reading.balance,
+                                                    reading.reserved));
   return Status::OK();
 }
 
@@ -105,17 +111,26 @@ Status Transfer(Context& ctx, const AccountArgs& a) {
   size_t colon = a.to.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == a.to.size())
     return Status::Usage("--to must be USER:ACCOUNT (got '" + a.to + "')");
-  BANK_ASSIGN_OR_RETURN(std::string to_user, ctx.ResolveId(a.to.substr(0, colon)));
+  BANK_ASSIGN_OR_RETURN(std::string to_user, ResolveUser(ctx, a.to.substr(0, colon)));
   const std::string to_account = a.to.substr(colon + 1);
   BANK_ASSIGN_OR_RETURN(auto banking, Banking(ctx));
-  BANK_ASSIGN_OR_RETURN(bank::TxId txid, banking.Transfer(a.account, to_user, to_account, amount));
-  ctx.Emit({{"account_name", a.account},
-            {"user_id_to", to_user},
-            {"account_name_to", to_account},
-            {"amount", amount},
-            {"transaction_id", txid.ToString()}},
-           fmt::format("transferred {} from '{}' to '{}' of user {} (transaction {})", amount, a.account, to_account,
-                       Short(to_user), txid.ToString()));
+  BANK_ASSIGN_OR_RETURN(bank::TransferResult done, banking.Transfer(a.account, to_user, to_account, amount));
+  nlohmann::json out = {{"account_name", a.account},
+                        {"user_id_to", to_user},
+                        {"account_name_to", to_account},
+                        {"amount", amount},
+                        {"transaction_id", done.txid.ToString()}};
+  if (done.held()) {
+    out["hold_id"] = done.hold_id;
+    out["status"] = "Held";
+    ctx.Emit(out, fmt::format(
+                      "held for review: {} from '{}' to '{}' of user {} (hold {}, transaction {}); a member "
+                      "approves or rejects it",
+                      amount, a.account, to_account, Short(to_user), done.hold_id, done.txid.ToString()));
+    return Status::OK();
+  }
+  ctx.Emit(out, fmt::format("transferred {} from '{}' to '{}' of user {} (transaction {})", amount, a.account,
+                            to_account, Short(to_user), done.txid.ToString()));
   return Status::OK();
 }
 
@@ -131,11 +146,13 @@ Status History(Context& ctx, const AccountArgs& a) {
   BANK_ASSIGN_OR_RETURN(auto banking, Banking(ctx));
   BANK_ASSIGN_OR_RETURN(auto entries, banking.History(a.account, a.from_date, a.to_date));
   nlohmann::json list = nlohmann::json::array();
-  std::vector<std::vector<std::string>> rows = {{"TRANSACTION", "TIME", "TYPE", "COUNTERPARTY", "AMOUNT", "BALANCE"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"TRANSACTION", "TIME", "TYPE", "COUNTERPARTY", "AMOUNT", "BALANCE"}};
   for (const auto& e : entries) {
     list.push_back(bank::ToJson(e));
     std::string amount = (e.type == "transfer_out" ? "-" : "+") + std::to_string(e.amount);
-    rows.push_back({e.transaction_id, e.timestamp, e.type, Counterparty(e), amount, std::to_string(e.balance)});
+    rows.push_back(
+        {e.transaction_id, e.timestamp, e.type, Counterparty(e), amount, std::to_string(e.balance)});
   }
   ctx.Emit({{"account_name", a.account}, {"transactions", list}},
            entries.empty() ? "no transactions" : Table(rows));
@@ -180,8 +197,9 @@ Status TxInfo(Context& ctx, const std::string& text, bool wait) {
     bool announced = false;
     while (status != bank::TxStatus::kCommitted && status != bank::TxStatus::kInvalid) {
       if (Clock::now() >= deadline)
-        return Status::Network(fmt::format("transaction {} still {} after {:g} s (--timeout)", txid.ToString(),
-                                           bank::TxStatusName(status), ctx.settings.timeout_seconds));
+        return Status::Network(fmt::format("transaction {} still {} after {:g} s (--timeout)",
+                                           txid.ToString(), bank::TxStatusName(status),
+                                           ctx.settings.timeout_seconds));
       if (!announced) {
         ctx.Progress(fmt::format("waiting for transaction {} to commit ({})...", txid.ToString(),
                                  bank::TxStatusName(status)));
@@ -195,7 +213,8 @@ Status TxInfo(Context& ctx, const std::string& text, bool wait) {
   ctx.Emit({{"transaction_id", txid.ToString()}, {"status", bank::TxStatusName(status)}},
            fmt::format("{} {}", txid.ToString(), bank::TxStatusName(status)));
   if (wait && status == bank::TxStatus::kInvalid)
-    return Status::Rejected("transaction " + txid.ToString() + " is Invalid: it was rolled back and will not commit");
+    return Status::Rejected("transaction " + txid.ToString() +
+                            " is Invalid: it was rolled back and will not commit");
   return Status::OK();
 }
 
@@ -204,13 +223,20 @@ void Register(CLI::App& app, Context& ctx) {
   account->require_subcommand(1);
   auto args = std::make_shared<AccountArgs>();
 
-  auto* create = account->add_subcommand("create", "Create an account for a user (as a member; no-op if it exists)");
-  create->add_option("USER", args->user, "User: 64-hex id, workspace name (user0) or certificate file")->required();
+  auto* create =
+      account->add_subcommand("create", "Create an account for a user (as a member; no-op if it exists)");
+  create
+      ->add_option("USER", args->user,
+                   "User: 64-hex id, workspace name (user0), certificate file or name*bank")
+      ->required();
   create->add_option("ACCOUNT", args->account, "Account name")->required();
   ctx.Bind(create, [&ctx, args] { return Create(ctx, *args); });
 
   auto* deposit = account->add_subcommand("deposit", "Deposit money into a user's account (as a member)");
-  deposit->add_option("USER", args->user, "User: 64-hex id, workspace name (user0) or certificate file")->required();
+  deposit
+      ->add_option("USER", args->user,
+                   "User: 64-hex id, workspace name (user0), certificate file or name*bank")
+      ->required();
   deposit->add_option("ACCOUNT", args->account, "Account name")->required();
   deposit->add_option("AMOUNT", args->amount, "Positive integer")->required();
   ctx.Bind(deposit, [&ctx, args] { return Deposit(ctx, *args); });
@@ -221,7 +247,10 @@ void Register(CLI::App& app, Context& ctx) {
 
   auto* transfer = account->add_subcommand("transfer", "Transfer from one of your accounts (as a user)");
   transfer->add_option("ACCOUNT", args->account, "Your account to take the money from")->required();
-  transfer->add_option("--to", args->to, "Target USER:ACCOUNT (USER as for create)")->required();
+  transfer
+      ->add_option("--to", args->to,
+                   "Target USER:ACCOUNT (USER as for create, e.g. alice*bank0:savings_account)")
+      ->required();
   transfer->add_option("AMOUNT", args->amount, "Positive integer")->required();
   ctx.Bind(transfer, [&ctx, args] { return Transfer(ctx, *args); });
 

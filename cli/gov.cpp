@@ -23,6 +23,7 @@
 #include "cli.hpp"
 #include "gov_bundle.hpp"
 #include "gov_sign.hpp"
+#include "user_ref.hpp"
 
 namespace bankctl {
 namespace {
@@ -77,7 +78,8 @@ std::string VoteCountLine(const gov::Proposal& p) {
 // ---- propose -----------------------------------------------------------------
 
 struct ProposeArgs {
-  std::string cert, enc_pubk, data, id, node_id, valid_from, raw_file, service_cert, app;
+  std::string cert, enc_pubk, data, id, node_id, valid_from, raw_file, service_cert, app, name, reason;
+  std::optional<uint64_t> max_transfer, daily_outgoing_limit, review_above;
   int validity_days = 0;
   bool print = false, disable_bytecode_cache = false;
   std::vector<std::string> files;
@@ -189,6 +191,30 @@ Result<json> SetJsApp(Context&, const GovOptions&, const ProposeArgs& a) {
 
 Result<json> RemoveJsApp(Context&, const GovOptions&, const ProposeArgs&) {
   return Action("remove_js_app", nullptr);
+}
+
+// The consortium's banking rules (governance-scripts/constitution/actions.js).
+Result<json> SetUserName(Context& ctx, const GovOptions&, const ProposeArgs& a) {
+  BANK_ASSIGN_OR_RETURN(std::string id, ResolveUser(ctx, a.id));
+  return Action("set_user_name", {{"user_id", id}, {"name", a.name}});
+}
+
+Result<json> RemoveUserName(Context&, const GovOptions&, const ProposeArgs& a) {
+  return Action("remove_user_name", {{"name", a.name}});
+}
+
+// Replaces the whole policy: a limit not given is no limit.
+Result<json> SetTransferPolicy(Context&, const GovOptions&, const ProposeArgs& a) {
+  json args = json::object();
+  if (a.max_transfer) args["max_transfer"] = *a.max_transfer;
+  if (a.daily_outgoing_limit) args["daily_outgoing_limit"] = *a.daily_outgoing_limit;
+  if (a.review_above) args["review_above"] = *a.review_above;
+  return Action("set_transfer_policy", args);
+}
+
+Result<json> FreezeUser(Context& ctx, const GovOptions&, const ProposeArgs& a, bool freeze) {
+  BANK_ASSIGN_OR_RETURN(std::string id, ResolveUser(ctx, a.id));
+  return Action(freeze ? "freeze_user" : "unfreeze_user", {{"user_id", id}, {"reason", a.reason}});
 }
 
 Result<json> Raw(Context&, const GovOptions&, const ProposeArgs& a) {
@@ -467,6 +493,42 @@ void RegisterPropose(CLI::App* gov, Context& ctx, const std::shared_ptr<GovOptio
 
   bind(propose->add_subcommand("remove-js-app", "remove_js_app: remove the service's JavaScript app"),
        RemoveJsApp, a);
+
+  auto* user_name =
+      propose->add_subcommand("set-user-name", "set_user_name: name a user in your bank's directory");
+  user_name->add_option("USER", a->id, "User id, workspace identity name, certificate file or name*bank")
+      ->required();
+  user_name->add_option("NAME", a->name, "The name (NAME*<your bank> in the directory)")->required();
+  bind(user_name, SetUserName, a);
+
+  auto* remove_name =
+      propose->add_subcommand("remove-user-name", "remove_user_name: drop a name of your bank");
+  remove_name->add_option("NAME", a->name, "The name")->required();
+  bind(remove_name, RemoveUserName, a);
+
+  auto* policy = propose->add_subcommand(
+      "set-transfer-policy",
+      "set_transfer_policy: replaces the whole policy (a limit not given is no limit)");
+  policy->add_option("--max-transfer", a->max_transfer, "Largest single transfer");
+  policy->add_option("--daily-outgoing-limit", a->daily_outgoing_limit, "Most a user may send per UTC day");
+  policy->add_option("--review-above", a->review_above,
+                     "Transfers above this are held for a member's review");
+  bind(policy, SetTransferPolicy, a);
+
+  for (bool freeze : {true, false}) {
+    auto* cmd = propose->add_subcommand(
+        freeze ? "freeze-user" : "unfreeze-user",
+        freeze ? "freeze_user: no transfer from or to the user" : "unfreeze_user: lift a freeze");
+    cmd->add_option("USER", a->id, "User id, workspace identity name, certificate file or name*bank")
+        ->required();
+    cmd->add_option("--reason", a->reason, "Why (recorded with the decision)")->required();
+    bind(
+        cmd,
+        [freeze](Context& c, const GovOptions& o, const ProposeArgs& p) {
+          return FreezeUser(c, o, p, freeze);
+        },
+        a);
+  }
 
   auto* raw = propose->add_subcommand("raw", "Any proposal: a JSON file {\"actions\": [...]}");
   raw->add_option("FILE", a->raw_file, "Proposal JSON file, or - for standard input")

@@ -17,7 +17,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kConstitutionParts[] = {"actions.js", "validate.js", "resolve.js", "apply.js"};
+constexpr const char* kConstitutionParts[] = {"actions.js", "bank_actions.js", "validate.js", "resolve.js",
+                                              "apply.js"};
 
 Result<json> ParseJsonFile(const std::string& path) {
   BANK_ASSIGN_OR_RETURN(std::string text, bank::ReadFile(path));

@@ -50,8 +50,9 @@ const char* DefaultEnclaveFile(const std::string& platform) {
 
 // The order in which CCF concatenates the constitution (see actions.js).
 const std::vector<std::string> kConstitution = {
-    "governance-scripts/constitution/actions.js", "governance-scripts/constitution/validate.js",
-    "governance-scripts/constitution/resolve.js", "governance-scripts/constitution/apply.js"};
+    "governance-scripts/constitution/actions.js", "governance-scripts/constitution/bank_actions.js",
+    "governance-scripts/constitution/validate.js", "governance-scripts/constitution/resolve.js",
+    "governance-scripts/constitution/apply.js"};
 
 std::string JoinPath(const std::string& dir, const std::string& file) {
   if (dir.empty() || dir == ".") return file;

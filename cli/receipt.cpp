@@ -14,7 +14,9 @@
 
 #include "bank/application_claims.hpp"
 #include "bank/receipt_verify.hpp"
+#include "bank/transfer_proof.hpp"
 #include "cli.hpp"
+#include "receipt_fetch.hpp"
 #include "trust_anchor.hpp"
 
 namespace bankctl {
@@ -41,6 +43,7 @@ struct VerifyArgs {
   bool has_claim = false;
   std::string application_claims;  // FILE
   std::string claims_digest;       // HEX
+  std::string trust;               // a transfer proof's: service id or certificate file
   bool integrity_only = false;
 };
 
@@ -54,42 +57,50 @@ std::chrono::milliseconds RetryAfter(const bank::Response& r) {
   return std::chrono::milliseconds(static_cast<long long>(std::clamp(seconds, 0.05, 3.0) * 1000));
 }
 
-Status Get(Context& ctx, const GetArgs& a) {
-  auto txid = bank::TxId::Parse(a.txid);
-  if (!txid)
-    return Status::Usage("'" + a.txid + "' is not a transaction id (expected VIEW.SEQNO, e.g. 2.18)");
-  if (a.cose && a.out.empty() && !ctx.json() && ::isatty(STDOUT_FILENO) == 1)
-    return Status::Usage("a COSE receipt is binary: pass --out FILE (or redirect stdout)");
-  BANK_ASSIGN_OR_RETURN(bank::HttpClient * http, ctx.Client());
-  const std::string path = std::string(a.any ? "/node" : "/app") + (a.cose ? "/receipt/cose" : "/receipt") +
-                           "?transaction_id=" + txid->ToString();
+}  // namespace
 
+Result<bank::Response> FetchReceipt(Context& ctx, const bank::TxId& txid, const std::string& path, bool wait,
+                                    bool json_form) {
+  BANK_ASSIGN_OR_RETURN(bank::HttpClient * http, ctx.Client());
   const auto deadline =
       Clock::now() + std::chrono::milliseconds(static_cast<long long>(ctx.settings.timeout_seconds * 1000));
   // Not ready yet: 202 (CCF), or 200 with an envelope whose state is not
   // "Ready" (Azure Confidential Ledger's "Loading").
   auto pending = [&](const bank::Response& r) {
     if (r.status == 202) return true;
-    if (r.status != 200 || a.cose) return false;
+    if (r.status != 200 || !json_form) return false;
     auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
     return j.is_object() && j.contains("state") && j["state"] != "Ready" && !j.contains("receipt");
   };
   BANK_ASSIGN_OR_RETURN(bank::Response response, http->Get(path));
   for (int polls = 0; pending(response); ++polls) {
-    if (!a.wait)
+    if (!wait)
       return Status::NotFound(
           fmt::format("the receipt of {} is not available yet: no signature covers it "
                       "(retry, or pass --wait)",
-                      txid->ToString()));
+                      txid.ToString()));
     if (Clock::now() >= deadline)
       return Status::Network(fmt::format("the receipt of {} is still not available after {:g} s (--timeout)",
-                                         txid->ToString(), ctx.settings.timeout_seconds));
-    if (polls == 0) ctx.Progress(fmt::format("waiting for a signature over {}...", txid->ToString()));
+                                         txid.ToString(), ctx.settings.timeout_seconds));
+    if (polls == 0) ctx.Progress(fmt::format("waiting for a signature over {}...", txid.ToString()));
     std::this_thread::sleep_for(std::min<Clock::duration>(RetryAfter(response), deadline - Clock::now()));
     BANK_ASSIGN_OR_RETURN(response, http->Get(path));
   }
   if (response.status != 200) return response.ToStatus();
+  return response;
+}
 
+namespace {
+
+Status Get(Context& ctx, const GetArgs& a) {
+  auto txid = bank::TxId::Parse(a.txid);
+  if (!txid)
+    return Status::Usage("'" + a.txid + "' is not a transaction id (expected VIEW.SEQNO, e.g. 2.18)");
+  if (a.cose && a.out.empty() && !ctx.json() && ::isatty(STDOUT_FILENO) == 1)
+    return Status::Usage("a COSE receipt is binary: pass --out FILE (or redirect stdout)");
+  const std::string path = std::string(a.any ? "/node" : "/app") + (a.cose ? "/receipt/cose" : "/receipt") +
+                           "?transaction_id=" + txid->ToString();
+  BANK_ASSIGN_OR_RETURN(bank::Response response, FetchReceipt(ctx, *txid, path, a.wait, !a.cose));
   // Check the form before handing it on: a receipt that does not parse is
   // the service's fault, and better said now than at verification.
   BANK_RETURN_IF_ERROR(
@@ -192,11 +203,14 @@ Result<bank::TrustAnchors> Anchors(Context& ctx, const VerifyArgs& a) {
     BANK_ASSIGN_OR_RETURN(std::string text, bank::ReadFile(p));
     BANK_RETURN_IF_ERROR(anchors.AddServiceParameters(text, p));
   }
-  if (!explicit_anchor) {
+  // --trust: a certificate is an anchor for plain receipts too; an id
+  // serves transfer proofs only (they bundle the certificate it names).
+  if (!a.trust.empty() && !bank::IsHexId(a.trust)) BANK_RETURN_IF_ERROR(anchors.AddPath(a.trust));
+  if (!explicit_anchor && a.trust.empty()) {
     BANK_ASSIGN_OR_RETURN(auto service, TrustedServiceCertificate(ctx, ""));
     if (service) BANK_RETURN_IF_ERROR(anchors.AddCertificate(*service, "the service certificate"));
   }
-  if (anchors.empty())
+  if (anchors.empty() && a.trust.empty())
     return Status::Usage(
         "verifying needs a trust anchor: pass --service-cert FILE|DIR, --jwks FILE or "
         "--service-params FILE (or --cacert, or --workspace with service_cert.pem); "
@@ -234,6 +248,22 @@ Result<bank::Expected> Expectation(const VerifyArgs& a) {
   return e;
 }
 
+// A transfer proof (bankctl receipt bundle) checked against --trust alone.
+Result<bank::ReceiptReport> VerifyProof(const VerifyArgs& a, const std::string& file,
+                                        const std::string& content) {
+  if (a.trust.empty())
+    return Status::Usage(file +
+                         " is a transfer proof: pass --trust SERVICE_ID_OR_CERT (the service you trust)");
+  BANK_ASSIGN_OR_RETURN(bank::TransferProof proof, bank::ParseTransferProof(content));
+  std::string trust = a.trust;
+  if (!bank::IsHexId(trust)) {
+    BANK_ASSIGN_OR_RETURN(trust, bank::ReadFile(a.trust));
+  }
+  bank::ReceiptReport rep = bank::VerifyTransferProof(proof, trust);
+  rep.source = file;
+  return rep;
+}
+
 Status Verify(Context& ctx, const VerifyArgs& a) {
   BANK_ASSIGN_OR_RETURN(bank::TrustAnchors anchors, Anchors(ctx, a));
   BANK_ASSIGN_OR_RETURN(bank::Expected expected, Expectation(a));
@@ -251,6 +281,19 @@ Status Verify(Context& ctx, const VerifyArgs& a) {
   const auto start = Clock::now();
   for (const auto& file : files) {
     auto content = bank::ReadFile(file);
+    if (content.ok() && bank::LooksLikeTransferProof(*content)) {
+      BANK_ASSIGN_OR_RETURN(bank::ReceiptReport rep, VerifyProof(a, file, *content));
+      const bool good = rep.verified();
+      ++(good ? verified : failed);
+      if (!good && first_problem.empty()) {
+        const bank::Check* f = rep.FirstFailure();
+        first_problem = f ? fmt::format("{}: {}: {}", file, f->name, f->detail) : file + ": not anchored";
+      }
+      text += Headline(rep, false) + "\n";
+      if (detailed || !good) CheckLines(rep, "  ", false, text);
+      reports.push_back(rep.ToJson());
+      continue;
+    }
     auto parsed = content.ok() ? bank::ParseAnyReceipt(bank::AsBytes(*content)) : content.status();
     if (!parsed.ok()) {
       ++unreadable;
@@ -361,6 +404,10 @@ void Register(CLI::App& app, Context& ctx) {
       "--service-params", verify_args->service_params,
       "A service parameters file to trust ({\"parameters\": [{\"serviceCertificate\": ...}]}, as the "
       "Code Transparency Service publishes); repeatable");
+  verify->add_option(
+      "--trust", verify_args->trust,
+      "The service a transfer proof (receipt bundle) must come from: its id (64 hex, SHA-256 of "
+      "the service certificate) or its certificate file; a certificate also anchors plain receipts");
   auto* claim = verify->add_option("--claim", verify_args->claim,
                                    "Also check that each receipt proves exactly this claim text");
   verify->add_option("--application-claims", verify_args->application_claims,

@@ -4,7 +4,7 @@
 function(bank_embed_constitution out_var)
   set(dir ${PROJECT_SOURCE_DIR}/governance-scripts/constitution)
   set(text "")
-  foreach(name actions.js validate.js resolve.js apply.js)
+  foreach(name actions.js bank_actions.js validate.js resolve.js apply.js)
     file(READ ${dir}/${name} content)
     string(APPEND text "${content}")
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${dir}/${name})

@@ -4,14 +4,16 @@
 
 __bankctl_subcommands() {
   case "$1" in
-    "bankctl") echo "account completion gov id keygen ledger node receipt sandbox tx" ;;
+    "bankctl") echo "account completion gov holds id keygen ledger node policy receipt sandbox tx whois" ;;
     "bankctl account") echo "balance create deposit history info list transfer" ;;
     "bankctl gov") echo "activate finish list members nodes prepare propose show sign users vote wait withdraw" ;;
-    "bankctl gov propose") echo "add-member add-user open-service raw remove-js-app remove-member remove-user set-constitution set-js-app set-member-data set-user-data trust-node" ;;
+    "bankctl gov propose") echo "add-member add-user freeze-user open-service raw remove-js-app remove-member remove-user remove-user-name set-constitution set-js-app set-member-data set-transfer-policy set-user-data set-user-name trust-node unfreeze-user" ;;
+    "bankctl holds") echo "approve list reject" ;;
     "bankctl ledger") echo "audit read" ;;
     "bankctl node") echo "config list state wait" ;;
     "bankctl node config") echo "join start" ;;
-    "bankctl receipt") echo "fetch get verify" ;;
+    "bankctl policy") echo "show" ;;
+    "bankctl receipt") echo "bundle fetch get verify" ;;
     "bankctl sandbox") echo "down status up" ;;
   esac
 }
@@ -39,22 +41,31 @@ __bankctl_options() {
     "bankctl gov propose") echo "--help -h --print" ;;
     "bankctl gov propose add-member") echo "--help -h --data" ;;
     "bankctl gov propose add-user") echo "--help -h --data" ;;
+    "bankctl gov propose freeze-user") echo "--help -h --reason" ;;
     "bankctl gov propose open-service") echo "--help -h --service-cert" ;;
     "bankctl gov propose raw") echo "--help -h" ;;
     "bankctl gov propose remove-js-app") echo "--help -h" ;;
     "bankctl gov propose remove-member") echo "--help -h" ;;
     "bankctl gov propose remove-user") echo "--help -h" ;;
+    "bankctl gov propose remove-user-name") echo "--help -h" ;;
     "bankctl gov propose set-constitution") echo "--help -h" ;;
     "bankctl gov propose set-js-app") echo "--help -h --disable-bytecode-cache" ;;
     "bankctl gov propose set-member-data") echo "--help -h --data" ;;
+    "bankctl gov propose set-transfer-policy") echo "--help -h --max-transfer --daily-outgoing-limit --review-above" ;;
     "bankctl gov propose set-user-data") echo "--help -h --data" ;;
+    "bankctl gov propose set-user-name") echo "--help -h" ;;
     "bankctl gov propose trust-node") echo "--help -h --valid-from --validity-days" ;;
+    "bankctl gov propose unfreeze-user") echo "--help -h --reason" ;;
     "bankctl gov show") echo "--help -h" ;;
     "bankctl gov sign") echo "--help -h --type --content --proposal-id --ccf-gov-msg-proposal_id --created-at --ccf-gov-msg-created_at --signing-cert --signing-key" ;;
     "bankctl gov users") echo "--help -h" ;;
     "bankctl gov vote") echo "--help -h --accept --reject --ballot" ;;
     "bankctl gov wait") echo "--help -h --state" ;;
     "bankctl gov withdraw") echo "--help -h" ;;
+    "bankctl holds") echo "--help -h" ;;
+    "bankctl holds approve") echo "--help -h" ;;
+    "bankctl holds list") echo "--help -h --status" ;;
+    "bankctl holds reject") echo "--help -h --reason" ;;
     "bankctl id") echo "--help -h" ;;
     "bankctl keygen") echo "--help -h --enc-key --gen-enc-key --curve --dir --out --force" ;;
     "bankctl ledger") echo "--help -h" ;;
@@ -67,15 +78,19 @@ __bankctl_options() {
     "bankctl node list") echo "--help -h --node-cert" ;;
     "bankctl node state") echo "--help -h --node-cert" ;;
     "bankctl node wait") echo "--help -h --node-cert --state --timeout" ;;
+    "bankctl policy") echo "--help -h" ;;
+    "bankctl policy show") echo "--help -h" ;;
     "bankctl receipt") echo "--help -h" ;;
+    "bankctl receipt bundle") echo "--help -h --out" ;;
     "bankctl receipt fetch") echo "--help -h --out --cose --node" ;;
     "bankctl receipt get") echo "--help -h --wait --out --cose --node" ;;
-    "bankctl receipt verify") echo "--help -h --service-cert --jwks --service-params --claim --application-claims --claims-digest --check-integrity-only" ;;
+    "bankctl receipt verify") echo "--help -h --service-cert --jwks --service-params --trust --claim --application-claims --claims-digest --check-integrity-only" ;;
     "bankctl sandbox") echo "--help -h" ;;
     "bankctl sandbox down") echo "--help -h" ;;
     "bankctl sandbox status") echo "--help -h" ;;
     "bankctl sandbox up") echo "--help -h --members --users --port --bankd" ;;
     "bankctl tx") echo "--help -h --wait" ;;
+    "bankctl whois") echo "--help -h" ;;
   esac
 }
 
@@ -108,11 +123,16 @@ __bankctl_option_value() {
     "bankctl gov prepare --signing-cert") echo "@file" ;;
     "bankctl gov propose add-member --data") echo "@file" ;;
     "bankctl gov propose add-user --data") echo "@file" ;;
+    "bankctl gov propose freeze-user --reason") echo "@file" ;;
     "bankctl gov propose open-service --service-cert") echo "@file" ;;
     "bankctl gov propose set-member-data --data") echo "@file" ;;
+    "bankctl gov propose set-transfer-policy --max-transfer") echo "@none" ;;
+    "bankctl gov propose set-transfer-policy --daily-outgoing-limit") echo "@none" ;;
+    "bankctl gov propose set-transfer-policy --review-above") echo "@none" ;;
     "bankctl gov propose set-user-data --data") echo "@file" ;;
     "bankctl gov propose trust-node --valid-from") echo "@file" ;;
     "bankctl gov propose trust-node --validity-days") echo "@none" ;;
+    "bankctl gov propose unfreeze-user --reason") echo "@file" ;;
     "bankctl gov sign --type") echo "proposal ballot withdrawal ack state_digest recovery_share encrypted_recovery_share" ;;
     "bankctl gov sign --content") echo "@file" ;;
     "bankctl gov sign --proposal-id"|"bankctl gov sign --ccf-gov-msg-proposal_id") echo "@file" ;;
@@ -121,6 +141,8 @@ __bankctl_option_value() {
     "bankctl gov sign --signing-key") echo "@file" ;;
     "bankctl gov vote --ballot") echo "@file" ;;
     "bankctl gov wait --state") echo "Accepted Rejected Withdrawn Failed Dropped" ;;
+    "bankctl holds list --status") echo "Held Approved Rejected" ;;
+    "bankctl holds reject --reason") echo "@file" ;;
     "bankctl keygen --curve") echo "secp384r1 secp256r1" ;;
     "bankctl keygen --dir"|"bankctl keygen --out") echo "@file" ;;
     "bankctl ledger audit --service-cert") echo "@file" ;;
@@ -157,11 +179,13 @@ __bankctl_option_value() {
     "bankctl node wait --node-cert") echo "@file" ;;
     "bankctl node wait --state") echo "@file" ;;
     "bankctl node wait --timeout") echo "@none" ;;
+    "bankctl receipt bundle --out") echo "@file" ;;
     "bankctl receipt fetch --out") echo "@file" ;;
     "bankctl receipt get --out") echo "@file" ;;
     "bankctl receipt verify --service-cert") echo "@file" ;;
     "bankctl receipt verify --jwks") echo "@file" ;;
     "bankctl receipt verify --service-params") echo "@file" ;;
+    "bankctl receipt verify --trust") echo "@file" ;;
     "bankctl receipt verify --claim") echo "@file" ;;
     "bankctl receipt verify --application-claims") echo "@file" ;;
     "bankctl receipt verify --claims-digest") echo "@file" ;;
@@ -189,26 +213,35 @@ __bankctl_positional() {
     "bankctl gov propose add-member 0") echo "@file" ;;
     "bankctl gov propose add-member 1") echo "@file" ;;
     "bankctl gov propose add-user 0") echo "@file" ;;
+    "bankctl gov propose freeze-user 0") echo "@file" ;;
     "bankctl gov propose raw 0") echo "@file" ;;
     "bankctl gov propose remove-member 0") echo "@file" ;;
     "bankctl gov propose remove-user 0") echo "@file" ;;
+    "bankctl gov propose remove-user-name 0") echo "@file" ;;
     "bankctl gov propose set-constitution "[0-9]*) echo "@file" ;;
     "bankctl gov propose set-js-app 0") echo "@dir" ;;
     "bankctl gov propose set-member-data 0") echo "@file" ;;
     "bankctl gov propose set-user-data 0") echo "@file" ;;
+    "bankctl gov propose set-user-name 0") echo "@file" ;;
+    "bankctl gov propose set-user-name 1") echo "@file" ;;
     "bankctl gov propose trust-node 0") echo "@file" ;;
+    "bankctl gov propose unfreeze-user 0") echo "@file" ;;
     "bankctl gov show 0") echo "@file" ;;
     "bankctl gov vote 0") echo "@file" ;;
     "bankctl gov wait 0") echo "@file" ;;
     "bankctl gov withdraw 0") echo "@file" ;;
+    "bankctl holds approve 0") echo "@file" ;;
+    "bankctl holds reject 0") echo "@file" ;;
     "bankctl id 0") echo "@file" ;;
     "bankctl keygen 0") echo "@file" ;;
     "bankctl ledger audit "[0-9]*) echo "@file" ;;
     "bankctl ledger read "[0-9]*) echo "@file" ;;
+    "bankctl receipt bundle 0") echo "@file" ;;
     "bankctl receipt fetch 0") echo "@file" ;;
     "bankctl receipt get 0") echo "@file" ;;
     "bankctl receipt verify "[0-9]*) echo "@file" ;;
     "bankctl tx 0") echo "@file" ;;
+    "bankctl whois 0") echo "@file" ;;
   esac
 }
 
@@ -234,22 +267,31 @@ __bankctl_inherits() {
     "bankctl gov propose"|\
     "bankctl gov propose add-member"|\
     "bankctl gov propose add-user"|\
+    "bankctl gov propose freeze-user"|\
     "bankctl gov propose open-service"|\
     "bankctl gov propose raw"|\
     "bankctl gov propose remove-js-app"|\
     "bankctl gov propose remove-member"|\
     "bankctl gov propose remove-user"|\
+    "bankctl gov propose remove-user-name"|\
     "bankctl gov propose set-constitution"|\
     "bankctl gov propose set-js-app"|\
     "bankctl gov propose set-member-data"|\
+    "bankctl gov propose set-transfer-policy"|\
     "bankctl gov propose set-user-data"|\
+    "bankctl gov propose set-user-name"|\
     "bankctl gov propose trust-node"|\
+    "bankctl gov propose unfreeze-user"|\
     "bankctl gov show"|\
     "bankctl gov sign"|\
     "bankctl gov users"|\
     "bankctl gov vote"|\
     "bankctl gov wait"|\
     "bankctl gov withdraw"|\
+    "bankctl holds"|\
+    "bankctl holds approve"|\
+    "bankctl holds list"|\
+    "bankctl holds reject"|\
     "bankctl id"|\
     "bankctl keygen"|\
     "bankctl ledger"|\
@@ -262,7 +304,10 @@ __bankctl_inherits() {
     "bankctl node list"|\
     "bankctl node state"|\
     "bankctl node wait"|\
+    "bankctl policy"|\
+    "bankctl policy show"|\
     "bankctl receipt"|\
+    "bankctl receipt bundle"|\
     "bankctl receipt fetch"|\
     "bankctl receipt get"|\
     "bankctl receipt verify"|\
@@ -270,7 +315,8 @@ __bankctl_inherits() {
     "bankctl sandbox down"|\
     "bankctl sandbox status"|\
     "bankctl sandbox up"|\
-    "bankctl tx") return 0 ;;
+    "bankctl tx"|\
+    "bankctl whois") return 0 ;;
   esac
   return 1
 }

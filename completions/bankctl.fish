@@ -6,21 +6,25 @@
 function __bankctl_subcommands --argument-names path
     switch $path
         case 'bankctl'
-            string join \n account completion gov id keygen ledger node receipt sandbox tx
+            string join \n account completion gov holds id keygen ledger node policy receipt sandbox tx whois
         case 'bankctl account'
             string join \n balance create deposit history info list transfer
         case 'bankctl gov'
             string join \n activate finish list members nodes prepare propose show sign users vote wait withdraw
         case 'bankctl gov propose'
-            string join \n add-member add-user open-service raw remove-js-app remove-member remove-user set-constitution set-js-app set-member-data set-user-data trust-node
+            string join \n add-member add-user freeze-user open-service raw remove-js-app remove-member remove-user remove-user-name set-constitution set-js-app set-member-data set-transfer-policy set-user-data set-user-name trust-node unfreeze-user
+        case 'bankctl holds'
+            string join \n approve list reject
         case 'bankctl ledger'
             string join \n audit read
         case 'bankctl node'
             string join \n config list state wait
         case 'bankctl node config'
             string join \n join start
+        case 'bankctl policy'
+            string join \n show
         case 'bankctl receipt'
-            string join \n fetch get verify
+            string join \n bundle fetch get verify
         case 'bankctl sandbox'
             string join \n down status up
     end
@@ -81,16 +85,26 @@ function __bankctl_option_value --argument-names path option
             echo '@file'
         case 'bankctl gov propose add-user --data'
             echo '@file'
+        case 'bankctl gov propose freeze-user --reason'
+            echo '@file'
         case 'bankctl gov propose open-service --service-cert'
             echo '@file'
         case 'bankctl gov propose set-member-data --data'
             echo '@file'
+        case 'bankctl gov propose set-transfer-policy --max-transfer'
+            echo '@none'
+        case 'bankctl gov propose set-transfer-policy --daily-outgoing-limit'
+            echo '@none'
+        case 'bankctl gov propose set-transfer-policy --review-above'
+            echo '@none'
         case 'bankctl gov propose set-user-data --data'
             echo '@file'
         case 'bankctl gov propose trust-node --valid-from'
             echo '@file'
         case 'bankctl gov propose trust-node --validity-days'
             echo '@none'
+        case 'bankctl gov propose unfreeze-user --reason'
+            echo '@file'
         case 'bankctl gov sign --type'
             echo 'proposal ballot withdrawal ack state_digest recovery_share encrypted_recovery_share'
         case 'bankctl gov sign --content'
@@ -107,6 +121,10 @@ function __bankctl_option_value --argument-names path option
             echo '@file'
         case 'bankctl gov wait --state'
             echo 'Accepted Rejected Withdrawn Failed Dropped'
+        case 'bankctl holds list --status'
+            echo 'Held Approved Rejected'
+        case 'bankctl holds reject --reason'
+            echo '@file'
         case 'bankctl keygen --curve'
             echo 'secp384r1 secp256r1'
         case 'bankctl keygen --dir' 'bankctl keygen --out'
@@ -179,6 +197,8 @@ function __bankctl_option_value --argument-names path option
             echo '@file'
         case 'bankctl node wait --timeout'
             echo '@none'
+        case 'bankctl receipt bundle --out'
+            echo '@file'
         case 'bankctl receipt fetch --out'
             echo '@file'
         case 'bankctl receipt get --out'
@@ -188,6 +208,8 @@ function __bankctl_option_value --argument-names path option
         case 'bankctl receipt verify --jwks'
             echo '@file'
         case 'bankctl receipt verify --service-params'
+            echo '@file'
+        case 'bankctl receipt verify --trust'
             echo '@file'
         case 'bankctl receipt verify --claim'
             echo '@file'
@@ -227,22 +249,31 @@ function __bankctl_inherits --argument-names path
         'bankctl gov propose' \
         'bankctl gov propose add-member' \
         'bankctl gov propose add-user' \
+        'bankctl gov propose freeze-user' \
         'bankctl gov propose open-service' \
         'bankctl gov propose raw' \
         'bankctl gov propose remove-js-app' \
         'bankctl gov propose remove-member' \
         'bankctl gov propose remove-user' \
+        'bankctl gov propose remove-user-name' \
         'bankctl gov propose set-constitution' \
         'bankctl gov propose set-js-app' \
         'bankctl gov propose set-member-data' \
+        'bankctl gov propose set-transfer-policy' \
         'bankctl gov propose set-user-data' \
+        'bankctl gov propose set-user-name' \
         'bankctl gov propose trust-node' \
+        'bankctl gov propose unfreeze-user' \
         'bankctl gov show' \
         'bankctl gov sign' \
         'bankctl gov users' \
         'bankctl gov vote' \
         'bankctl gov wait' \
         'bankctl gov withdraw' \
+        'bankctl holds' \
+        'bankctl holds approve' \
+        'bankctl holds list' \
+        'bankctl holds reject' \
         'bankctl id' \
         'bankctl keygen' \
         'bankctl ledger' \
@@ -255,7 +286,10 @@ function __bankctl_inherits --argument-names path
         'bankctl node list' \
         'bankctl node state' \
         'bankctl node wait' \
+        'bankctl policy' \
+        'bankctl policy show' \
         'bankctl receipt' \
+        'bankctl receipt bundle' \
         'bankctl receipt fetch' \
         'bankctl receipt get' \
         'bankctl receipt verify' \
@@ -263,7 +297,8 @@ function __bankctl_inherits --argument-names path
         'bankctl sandbox down' \
         'bankctl sandbox status' \
         'bankctl sandbox up' \
-        'bankctl tx'
+        'bankctl tx' \
+        'bankctl whois'
 end
 
 function __bankctl_lookup_value --argument-names path option
@@ -320,13 +355,16 @@ complete -c bankctl -f
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a account -d 'Bank accounts: create, deposit, balance, transfer, history'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a completion -d 'Print the shell completion script for bash, zsh or fish (e.g. source <(bankctl completion bash))'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a gov -d 'Governance: proposals, ballots, members (COSE_Sign1-signed)'
+complete -c bankctl -n '__bankctl_at \'bankctl\'' -a holds -d 'Transfers held for review (members decide)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a id -d 'Print the CCF id of a certificate (SHA-256 of its DER encoding)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a keygen -d 'Create an identity: NAME_privk.pem and NAME_cert.pem (as keygenerator.sh)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a ledger -d 'CCF ledger directories (bankd\'s or a CCF service\'s), offline'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a node -d 'Real CCF nodes: configuration for cchost'
+complete -c bankctl -n '__bankctl_at \'bankctl\'' -a policy -d 'The consortium\'s transfer policy'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a receipt -d 'Transaction receipts: fetch them, verify them offline'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a sandbox -d 'A local bankd laid out like CCF\'s sandbox (workspace/sandbox_common)'
 complete -c bankctl -n '__bankctl_at \'bankctl\'' -a tx -d 'Status of a transaction: Unknown, Pending, Committed or Invalid'
+complete -c bankctl -n '__bankctl_at \'bankctl\'' -a whois -d 'Resolve a federation name name*bank to its user id'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl\'' -l version -d 'Display program version information and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl\'' -l server -r -F -d 'Service URL (default https://127.0.0.1:8000)'
@@ -356,12 +394,12 @@ complete -c bankctl -n '__bankctl_at \'bankctl account balance\'' -F -d 'Account
 complete -c bankctl -n '__bankctl_in_scope \'bankctl account balance\'' -l help -s h -d 'Print this help message and exit'
 
 # bankctl account create
-complete -c bankctl -n '__bankctl_at \'bankctl account create\'' -F -d 'User: 64-hex id, workspace name (user0) or certificate file'
+complete -c bankctl -n '__bankctl_at \'bankctl account create\'' -F -d 'User: 64-hex id, workspace name (user0), certificate file or name*bank'
 complete -c bankctl -n '__bankctl_at \'bankctl account create\'' -F -d 'Account name'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl account create\'' -l help -s h -d 'Print this help message and exit'
 
 # bankctl account deposit
-complete -c bankctl -n '__bankctl_at \'bankctl account deposit\'' -F -d 'User: 64-hex id, workspace name (user0) or certificate file'
+complete -c bankctl -n '__bankctl_at \'bankctl account deposit\'' -F -d 'User: 64-hex id, workspace name (user0), certificate file or name*bank'
 complete -c bankctl -n '__bankctl_at \'bankctl account deposit\'' -F -d 'Account name'
 complete -c bankctl -n '__bankctl_at \'bankctl account deposit\'' -F -d 'Positive integer'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl account deposit\'' -l help -s h -d 'Print this help message and exit'
@@ -383,7 +421,7 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl account list\'' -l help -s 
 complete -c bankctl -n '__bankctl_at \'bankctl account transfer\'' -F -d 'Your account to take the money from'
 complete -c bankctl -n '__bankctl_at \'bankctl account transfer\'' -F -d 'Positive integer'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl account transfer\'' -l help -s h -d 'Print this help message and exit'
-complete -c bankctl -n '__bankctl_in_scope \'bankctl account transfer\'' -l to -r -F -d 'Target USER:ACCOUNT (USER as for create)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl account transfer\'' -l to -r -F -d 'Target USER:ACCOUNT (USER as for create, e.g. alice*bank0:savings_account)'
 
 # bankctl completion
 complete -c bankctl -n '__bankctl_at \'bankctl completion\'' -a 'bash zsh fish' -d 'Shell to complete for'
@@ -438,16 +476,21 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl gov prepare\'' -l signing-c
 # bankctl gov propose
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a add-member -d 'set_member: a new member (starts Accepted)'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a add-user -d 'set_user: register a user certificate'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a freeze-user -d 'freeze_user: no transfer from or to the user'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a open-service -d 'transition_service_to_open'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a raw -d 'Any proposal: a JSON file {"actions": [...]}'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a remove-js-app -d 'remove_js_app: remove the service\'s JavaScript app'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a remove-member -d 'remove_member'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a remove-user -d 'remove_user'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a remove-user-name -d 'remove_user_name: drop a name of your bank'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-constitution -d 'set_constitution from JavaScript files'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-js-app -d 'set_js_app: deploy a CCF JavaScript app bundle'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-member-data -d 'set_member_data'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-transfer-policy -d 'set_transfer_policy: replaces the whole policy (a limit not given is no limit)'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-user-data -d 'set_user_data (without --data: clear it)'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a set-user-name -d 'set_user_name: name a user in your bank\'s directory'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a trust-node -d 'transition_node_to_trusted'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose\'' -a unfreeze-user -d 'unfreeze_user: lift a freeze'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose\'' -l print -d 'Write the proposal JSON on stdout instead of sending it'
 
@@ -461,6 +504,11 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose add-member\'' -
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose add-user\'' -F -d 'The user\'s certificate (PEM)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose add-user\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose add-user\'' -l data -r -F -d 'JSON object (inline, or @FILE)'
+
+# bankctl gov propose freeze-user
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose freeze-user\'' -F -d 'User id, workspace identity name, certificate file or name*bank'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose freeze-user\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose freeze-user\'' -l reason -r -F -d 'Why (recorded with the decision)'
 
 # bankctl gov propose open-service
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose open-service\'' -l help -s h -d 'Print this help message and exit'
@@ -481,6 +529,10 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose remove-member\'
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose remove-user\'' -F -d 'User id, workspace identity name, or certificate file'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose remove-user\'' -l help -s h -d 'Print this help message and exit'
 
+# bankctl gov propose remove-user-name
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose remove-user-name\'' -F -d 'The name'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose remove-user-name\'' -l help -s h -d 'Print this help message and exit'
+
 # bankctl gov propose set-constitution
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-constitution\'' -F -d 'Constitution files, concatenated in order, or a governance-scripts directory (default: governance-scripts/constitution/{actions,validate,resolve,apply}.js)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-constitution\'' -l help -s h -d 'Print this help message and exit'
@@ -495,16 +547,32 @@ complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-member-data\'' -F
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-member-data\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-member-data\'' -l data -r -F -d 'JSON object (inline, or @FILE)'
 
+# bankctl gov propose set-transfer-policy
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-transfer-policy\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-transfer-policy\'' -l max-transfer -x -d 'Largest single transfer'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-transfer-policy\'' -l daily-outgoing-limit -x -d 'Most a user may send per UTC day'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-transfer-policy\'' -l review-above -x -d 'Transfers above this are held for a member\'s review'
+
 # bankctl gov propose set-user-data
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-user-data\'' -F -d 'User id, workspace identity name, or certificate file'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-user-data\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-user-data\'' -l data -r -F -d 'JSON object (inline, or @FILE)'
+
+# bankctl gov propose set-user-name
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-user-name\'' -F -d 'User id, workspace identity name, certificate file or name*bank'
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose set-user-name\'' -F -d 'The name (NAME*<your bank> in the directory)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose set-user-name\'' -l help -s h -d 'Print this help message and exit'
 
 # bankctl gov propose trust-node
 complete -c bankctl -n '__bankctl_at \'bankctl gov propose trust-node\'' -F -d 'The node\'s id (64 hex)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose trust-node\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose trust-node\'' -l valid-from -r -F -d 'Start of the node certificate\'s validity (default now)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose trust-node\'' -l validity-days -x -d 'Validity of the node certificate in days'
+
+# bankctl gov propose unfreeze-user
+complete -c bankctl -n '__bankctl_at \'bankctl gov propose unfreeze-user\'' -F -d 'User id, workspace identity name, certificate file or name*bank'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose unfreeze-user\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl gov propose unfreeze-user\'' -l reason -r -F -d 'Why (recorded with the decision)'
 
 # bankctl gov show
 complete -c bankctl -n '__bankctl_at \'bankctl gov show\'' -F -d 'Proposal id'
@@ -537,6 +605,25 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl gov wait\'' -l state -x -a 
 # bankctl gov withdraw
 complete -c bankctl -n '__bankctl_at \'bankctl gov withdraw\'' -F -d 'Proposal id'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl gov withdraw\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl holds
+complete -c bankctl -n '__bankctl_at \'bankctl holds\'' -a approve -d 'Approve a hold: the transfer executes, with its receipt'
+complete -c bankctl -n '__bankctl_at \'bankctl holds\'' -a list -d 'Held transfers (members: all; users: their own)'
+complete -c bankctl -n '__bankctl_at \'bankctl holds\'' -a reject -d 'Reject a hold: the reserved funds are released'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl holds\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl holds approve
+complete -c bankctl -n '__bankctl_at \'bankctl holds approve\'' -F -d 'Hold id'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl holds approve\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl holds list
+complete -c bankctl -n '__bankctl_in_scope \'bankctl holds list\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl holds list\'' -l status -x -a 'Held Approved Rejected' -d 'Only holds in this state'
+
+# bankctl holds reject
+complete -c bankctl -n '__bankctl_at \'bankctl holds reject\'' -F -d 'Hold id'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl holds reject\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl holds reject\'' -l reason -r -F -d 'Why (kept with the hold)'
 
 # bankctl id
 complete -c bankctl -n '__bankctl_at \'bankctl id\'' -F -d 'Certificate (PEM)'
@@ -630,11 +717,24 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l node-cert -
 complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l state -r -F -d 'The state to wait for: PartOfNetwork, ReadingPublicLedger, ...'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl node wait\'' -l timeout -x -d 'Give up after SECONDS (exit code of a network error)'
 
+# bankctl policy
+complete -c bankctl -n '__bankctl_at \'bankctl policy\'' -a show -d 'The policy in force and the transaction that set it'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl policy\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl policy show
+complete -c bankctl -n '__bankctl_in_scope \'bankctl policy show\'' -l help -s h -d 'Print this help message and exit'
+
 # bankctl receipt
+complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a bundle -d 'A portable proof of your transfer: receipt, claim, summary and service certificate in one file (verify it with receipt verify FILE --trust SERVICE_ID_OR_CERT)'
 complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a fetch -d 'Fetch the receipt of a transaction, polling while the service answers 202 (bounded by --timeout)'
 complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a get -d 'Fetch the receipt of a transaction (your transfer, or any with --node)'
 complete -c bankctl -n '__bankctl_at \'bankctl receipt\'' -a verify -d 'Verify receipts offline, every form (CCF JSON, ACL camelCase, envelopes, COSE receipts, transparent statements) against trust anchors (exit 7 when one does not verify)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt\'' -l help -s h -d 'Print this help message and exit'
+
+# bankctl receipt bundle
+complete -c bankctl -n '__bankctl_at \'bankctl receipt bundle\'' -F -d 'Transaction id VIEW.SEQNO of the transfer (yours: you sent it)'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt bundle\'' -l help -s h -d 'Print this help message and exit'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt bundle\'' -l out -r -F -d 'The proof file to write'
 
 # bankctl receipt fetch
 complete -c bankctl -n '__bankctl_at \'bankctl receipt fetch\'' -F -d 'Transaction id VIEW.SEQNO (e.g. 2.18)'
@@ -657,6 +757,7 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l help -
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l service-cert -r -F -d 'A service certificate to trust: PEM (one or a bundle), DER, or a directory of them; repeatable (default: --cacert, or the workspace\'s service_cert.pem)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l jwks -r -F -d 'A JWKS of service keys to trust (a CCF or SCITT service\'s /jwks; EC keys matched by kid); repeatable'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l service-params -r -F -d 'A service parameters file to trust ({"parameters": [{"serviceCertificate": ...}]}, as the Code Transparency Service publishes); repeatable'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l trust -r -F -d 'The service a transfer proof (receipt bundle) must come from: its id (64 hex, SHA-256 of the service certificate) or its certificate file; a certificate also anchors plain receipts'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l claim -r -F -d 'Also check that each receipt proves exactly this claim text'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l application-claims -r -F -d 'Azure Confidential Ledger application claims (JSON array, LedgerEntry or ClaimDigest): recompute their digest as ACL\'s SDKs do and check it against the leaf'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl receipt verify\'' -l claims-digest -r -F -d 'Check that the leaf\'s claims digest is this 64-hex value (any other claims scheme)'
@@ -685,3 +786,7 @@ complete -c bankctl -n '__bankctl_in_scope \'bankctl sandbox up\'' -l bankd -r -
 complete -c bankctl -n '__bankctl_at \'bankctl tx\'' -F -d 'Transaction id VIEW.SEQNO (e.g. 2.18)'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl tx\'' -l help -s h -d 'Print this help message and exit'
 complete -c bankctl -n '__bankctl_in_scope \'bankctl tx\'' -l wait -d 'Wait until Committed or Invalid (bounded by --timeout; exit 6 when Invalid, 8 on timeout)'
+
+# bankctl whois
+complete -c bankctl -n '__bankctl_at \'bankctl whois\'' -F -d 'name*bank, e.g. alice*bank0'
+complete -c bankctl -n '__bankctl_in_scope \'bankctl whois\'' -l help -s h -d 'Print this help message and exit'

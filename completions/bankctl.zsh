@@ -10,13 +10,16 @@ __bankctl_subcommands() {
       'account:Bank accounts: create, deposit, balance, transfer, history'
       'completion:Print the shell completion script for bash, zsh or fish (e.g. source <(bankctl completion bash))'
       'gov:Governance: proposals, ballots, members (COSE_Sign1-signed)'
+      'holds:Transfers held for review (members decide)'
       'id:Print the CCF id of a certificate (SHA-256 of its DER encoding)'
       'keygen:Create an identity: NAME_privk.pem and NAME_cert.pem (as keygenerator.sh)'
       'ledger:CCF ledger directories (bankd'\''s or a CCF service'\''s), offline'
       'node:Real CCF nodes: configuration for cchost'
+      'policy:The consortium'\''s transfer policy'
       'receipt:Transaction receipts: fetch them, verify them offline'
       'sandbox:A local bankd laid out like CCF'\''s sandbox (workspace/sandbox_common)'
       'tx:Status of a transaction: Unknown, Pending, Committed or Invalid'
+      'whois:Resolve a federation name name*bank to its user id'
     ) ;;
     ('bankctl account') reply=(
       'balance:Balance of one of your accounts (as a user)'
@@ -45,16 +48,26 @@ __bankctl_subcommands() {
     ('bankctl gov propose') reply=(
       'add-member:set_member: a new member (starts Accepted)'
       'add-user:set_user: register a user certificate'
+      'freeze-user:freeze_user: no transfer from or to the user'
       'open-service:transition_service_to_open'
       'raw:Any proposal: a JSON file {"actions": [...]}'
       'remove-js-app:remove_js_app: remove the service'\''s JavaScript app'
       'remove-member:remove_member'
       'remove-user:remove_user'
+      'remove-user-name:remove_user_name: drop a name of your bank'
       'set-constitution:set_constitution from JavaScript files'
       'set-js-app:set_js_app: deploy a CCF JavaScript app bundle'
       'set-member-data:set_member_data'
+      'set-transfer-policy:set_transfer_policy: replaces the whole policy (a limit not given is no limit)'
       'set-user-data:set_user_data (without --data: clear it)'
+      'set-user-name:set_user_name: name a user in your bank'\''s directory'
       'trust-node:transition_node_to_trusted'
+      'unfreeze-user:unfreeze_user: lift a freeze'
+    ) ;;
+    ('bankctl holds') reply=(
+      'approve:Approve a hold: the transfer executes, with its receipt'
+      'list:Held transfers (members: all; users: their own)'
+      'reject:Reject a hold: the reserved funds are released'
     ) ;;
     ('bankctl ledger') reply=(
       'audit:Re-verify a CCF ledger: framing, every leaf and root, node and COSE signatures, endorsements, governance envelopes (exit 7 when anything does not verify)'
@@ -70,7 +83,11 @@ __bankctl_subcommands() {
       'join:Configuration of a node joining an existing network'
       'start:Configuration of the first node: starts a network with the banks as members and the constitution of governance-scripts/'
     ) ;;
+    ('bankctl policy') reply=(
+      'show:The policy in force and the transaction that set it'
+    ) ;;
     ('bankctl receipt') reply=(
+      'bundle:A portable proof of your transfer: receipt, claim, summary and service certificate in one file (verify it with receipt verify FILE --trust SERVICE_ID_OR_CERT)'
       'fetch:Fetch the receipt of a transaction, polling while the service answers 202 (bounded by --timeout)'
       'get:Fetch the receipt of a transaction (your transfer, or any with --node)'
       'verify:Verify receipts offline, every form (CCF JSON, ACL camelCase, envelopes, COSE receipts, transparent statements) against trust anchors (exit 7 when one does not verify)'
@@ -138,7 +155,7 @@ __bankctl_options() {
     ('bankctl account transfer') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
-      '--to:Target USER:ACCOUNT (USER as for create)'
+      '--to:Target USER:ACCOUNT (USER as for create, e.g. alice*bank0:savings_account)'
     ) ;;
     ('bankctl completion') reply=(
       '--help:Print this help message and exit'
@@ -203,6 +220,11 @@ __bankctl_options() {
       '-h:Print this help message and exit'
       '--data:JSON object (inline, or @FILE)'
     ) ;;
+    ('bankctl gov propose freeze-user') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--reason:Why (recorded with the decision)'
+    ) ;;
     ('bankctl gov propose open-service') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
@@ -224,6 +246,10 @@ __bankctl_options() {
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
     ) ;;
+    ('bankctl gov propose remove-user-name') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
     ('bankctl gov propose set-constitution') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
@@ -238,16 +264,32 @@ __bankctl_options() {
       '-h:Print this help message and exit'
       '--data:JSON object (inline, or @FILE)'
     ) ;;
+    ('bankctl gov propose set-transfer-policy') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--max-transfer:Largest single transfer'
+      '--daily-outgoing-limit:Most a user may send per UTC day'
+      '--review-above:Transfers above this are held for a member'\''s review'
+    ) ;;
     ('bankctl gov propose set-user-data') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
       '--data:JSON object (inline, or @FILE)'
+    ) ;;
+    ('bankctl gov propose set-user-name') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
     ) ;;
     ('bankctl gov propose trust-node') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
       '--valid-from:Start of the node certificate'\''s validity (default now)'
       '--validity-days:Validity of the node certificate in days'
+    ) ;;
+    ('bankctl gov propose unfreeze-user') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--reason:Why (recorded with the decision)'
     ) ;;
     ('bankctl gov show') reply=(
       '--help:Print this help message and exit'
@@ -284,6 +326,24 @@ __bankctl_options() {
     ('bankctl gov withdraw') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl holds') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl holds approve') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl holds list') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--status:Only holds in this state'
+    ) ;;
+    ('bankctl holds reject') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--reason:Why (kept with the hold)'
     ) ;;
     ('bankctl id') reply=(
       '--help:Print this help message and exit'
@@ -379,9 +439,22 @@ __bankctl_options() {
       '--state:The state to wait for: PartOfNetwork, ReadingPublicLedger, ...'
       '--timeout:Give up after SECONDS (exit code of a network error)'
     ) ;;
+    ('bankctl policy') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl policy show') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+    ) ;;
     ('bankctl receipt') reply=(
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
+    ) ;;
+    ('bankctl receipt bundle') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
+      '--out:The proof file to write'
     ) ;;
     ('bankctl receipt fetch') reply=(
       '--help:Print this help message and exit'
@@ -404,6 +477,7 @@ __bankctl_options() {
       '--service-cert:A service certificate to trust: PEM (one or a bundle), DER, or a directory of them; repeatable (default: --cacert, or the workspace'\''s service_cert.pem)'
       '--jwks:A JWKS of service keys to trust (a CCF or SCITT service'\''s /jwks; EC keys matched by kid); repeatable'
       '--service-params:A service parameters file to trust ({"parameters": [{"serviceCertificate": ...}]}, as the Code Transparency Service publishes); repeatable'
+      '--trust:The service a transfer proof (receipt bundle) must come from: its id (64 hex, SHA-256 of the service certificate) or its certificate file; a certificate also anchors plain receipts'
       '--claim:Also check that each receipt proves exactly this claim text'
       '--application-claims:Azure Confidential Ledger application claims (JSON array, LedgerEntry or ClaimDigest): recompute their digest as ACL'\''s SDKs do and check it against the leaf'
       '--claims-digest:Check that the leaf'\''s claims digest is this 64-hex value (any other claims scheme)'
@@ -433,6 +507,10 @@ __bankctl_options() {
       '--help:Print this help message and exit'
       '-h:Print this help message and exit'
       '--wait:Wait until Committed or Invalid (bounded by --timeout; exit 6 when Invalid, 8 on timeout)'
+    ) ;;
+    ('bankctl whois') reply=(
+      '--help:Print this help message and exit'
+      '-h:Print this help message and exit'
     ) ;;
     (*) reply=() ;;
   esac
@@ -467,11 +545,16 @@ __bankctl_option_value() {
     ('bankctl gov prepare --signing-cert') REPLY='@file' ;;
     ('bankctl gov propose add-member --data') REPLY='@file' ;;
     ('bankctl gov propose add-user --data') REPLY='@file' ;;
+    ('bankctl gov propose freeze-user --reason') REPLY='@file' ;;
     ('bankctl gov propose open-service --service-cert') REPLY='@file' ;;
     ('bankctl gov propose set-member-data --data') REPLY='@file' ;;
+    ('bankctl gov propose set-transfer-policy --max-transfer') REPLY='@none' ;;
+    ('bankctl gov propose set-transfer-policy --daily-outgoing-limit') REPLY='@none' ;;
+    ('bankctl gov propose set-transfer-policy --review-above') REPLY='@none' ;;
     ('bankctl gov propose set-user-data --data') REPLY='@file' ;;
     ('bankctl gov propose trust-node --valid-from') REPLY='@file' ;;
     ('bankctl gov propose trust-node --validity-days') REPLY='@none' ;;
+    ('bankctl gov propose unfreeze-user --reason') REPLY='@file' ;;
     ('bankctl gov sign --type') REPLY='proposal ballot withdrawal ack state_digest recovery_share encrypted_recovery_share' ;;
     ('bankctl gov sign --content') REPLY='@file' ;;
     ('bankctl gov sign --proposal-id'|'bankctl gov sign --ccf-gov-msg-proposal_id') REPLY='@file' ;;
@@ -480,6 +563,8 @@ __bankctl_option_value() {
     ('bankctl gov sign --signing-key') REPLY='@file' ;;
     ('bankctl gov vote --ballot') REPLY='@file' ;;
     ('bankctl gov wait --state') REPLY='Accepted Rejected Withdrawn Failed Dropped' ;;
+    ('bankctl holds list --status') REPLY='Held Approved Rejected' ;;
+    ('bankctl holds reject --reason') REPLY='@file' ;;
     ('bankctl keygen --curve') REPLY='secp384r1 secp256r1' ;;
     ('bankctl keygen --dir'|'bankctl keygen --out') REPLY='@file' ;;
     ('bankctl ledger audit --service-cert') REPLY='@file' ;;
@@ -516,11 +601,13 @@ __bankctl_option_value() {
     ('bankctl node wait --node-cert') REPLY='@file' ;;
     ('bankctl node wait --state') REPLY='@file' ;;
     ('bankctl node wait --timeout') REPLY='@none' ;;
+    ('bankctl receipt bundle --out') REPLY='@file' ;;
     ('bankctl receipt fetch --out') REPLY='@file' ;;
     ('bankctl receipt get --out') REPLY='@file' ;;
     ('bankctl receipt verify --service-cert') REPLY='@file' ;;
     ('bankctl receipt verify --jwks') REPLY='@file' ;;
     ('bankctl receipt verify --service-params') REPLY='@file' ;;
+    ('bankctl receipt verify --trust') REPLY='@file' ;;
     ('bankctl receipt verify --claim') REPLY='@file' ;;
     ('bankctl receipt verify --application-claims') REPLY='@file' ;;
     ('bankctl receipt verify --claims-digest') REPLY='@file' ;;
@@ -549,26 +636,35 @@ __bankctl_positional() {
     ('bankctl gov propose add-member 0') REPLY='@file' ;;
     ('bankctl gov propose add-member 1') REPLY='@file' ;;
     ('bankctl gov propose add-user 0') REPLY='@file' ;;
+    ('bankctl gov propose freeze-user 0') REPLY='@file' ;;
     ('bankctl gov propose raw 0') REPLY='@file' ;;
     ('bankctl gov propose remove-member 0') REPLY='@file' ;;
     ('bankctl gov propose remove-user 0') REPLY='@file' ;;
+    ('bankctl gov propose remove-user-name 0') REPLY='@file' ;;
     ('bankctl gov propose set-constitution '[0-9]*) REPLY='@file' ;;
     ('bankctl gov propose set-js-app 0') REPLY='@dir' ;;
     ('bankctl gov propose set-member-data 0') REPLY='@file' ;;
     ('bankctl gov propose set-user-data 0') REPLY='@file' ;;
+    ('bankctl gov propose set-user-name 0') REPLY='@file' ;;
+    ('bankctl gov propose set-user-name 1') REPLY='@file' ;;
     ('bankctl gov propose trust-node 0') REPLY='@file' ;;
+    ('bankctl gov propose unfreeze-user 0') REPLY='@file' ;;
     ('bankctl gov show 0') REPLY='@file' ;;
     ('bankctl gov vote 0') REPLY='@file' ;;
     ('bankctl gov wait 0') REPLY='@file' ;;
     ('bankctl gov withdraw 0') REPLY='@file' ;;
+    ('bankctl holds approve 0') REPLY='@file' ;;
+    ('bankctl holds reject 0') REPLY='@file' ;;
     ('bankctl id 0') REPLY='@file' ;;
     ('bankctl keygen 0') REPLY='@file' ;;
     ('bankctl ledger audit '[0-9]*) REPLY='@file' ;;
     ('bankctl ledger read '[0-9]*) REPLY='@file' ;;
+    ('bankctl receipt bundle 0') REPLY='@file' ;;
     ('bankctl receipt fetch 0') REPLY='@file' ;;
     ('bankctl receipt get 0') REPLY='@file' ;;
     ('bankctl receipt verify '[0-9]*) REPLY='@file' ;;
     ('bankctl tx 0') REPLY='@file' ;;
+    ('bankctl whois 0') REPLY='@file' ;;
     (*) REPLY=@file ;;
   esac
 }
@@ -595,22 +691,31 @@ __bankctl_inherits() {
     'bankctl gov propose'|\
     'bankctl gov propose add-member'|\
     'bankctl gov propose add-user'|\
+    'bankctl gov propose freeze-user'|\
     'bankctl gov propose open-service'|\
     'bankctl gov propose raw'|\
     'bankctl gov propose remove-js-app'|\
     'bankctl gov propose remove-member'|\
     'bankctl gov propose remove-user'|\
+    'bankctl gov propose remove-user-name'|\
     'bankctl gov propose set-constitution'|\
     'bankctl gov propose set-js-app'|\
     'bankctl gov propose set-member-data'|\
+    'bankctl gov propose set-transfer-policy'|\
     'bankctl gov propose set-user-data'|\
+    'bankctl gov propose set-user-name'|\
     'bankctl gov propose trust-node'|\
+    'bankctl gov propose unfreeze-user'|\
     'bankctl gov show'|\
     'bankctl gov sign'|\
     'bankctl gov users'|\
     'bankctl gov vote'|\
     'bankctl gov wait'|\
     'bankctl gov withdraw'|\
+    'bankctl holds'|\
+    'bankctl holds approve'|\
+    'bankctl holds list'|\
+    'bankctl holds reject'|\
     'bankctl id'|\
     'bankctl keygen'|\
     'bankctl ledger'|\
@@ -623,7 +728,10 @@ __bankctl_inherits() {
     'bankctl node list'|\
     'bankctl node state'|\
     'bankctl node wait'|\
+    'bankctl policy'|\
+    'bankctl policy show'|\
     'bankctl receipt'|\
+    'bankctl receipt bundle'|\
     'bankctl receipt fetch'|\
     'bankctl receipt get'|\
     'bankctl receipt verify'|\
@@ -631,7 +739,8 @@ __bankctl_inherits() {
     'bankctl sandbox down'|\
     'bankctl sandbox status'|\
     'bankctl sandbox up'|\
-    'bankctl tx') return 0 ;;
+    'bankctl tx'|\
+    'bankctl whois') return 0 ;;
   esac
   return 1
 }

@@ -13,6 +13,7 @@ function accountJson(user, name, account) {
     account_name: name,
     user_id: user,
     balance: account.balance,
+    reserved: account.reserved,
     created_at: isoTime(account.created_at),
     created_transaction_id: t.writerOf(t.CREATIONS, t.accountKey(user, name)) ?? "",
   };

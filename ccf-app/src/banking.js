@@ -3,37 +3,19 @@
 // messages: see /work/shared/design.md "The banking API" and node/app/.
 // Writes happen only after every check has passed, and CCF discards the
 // writes of any non-2xx response as well.
-import { MAX_AMOUNT } from "./json.js";
 import * as http from "./http.js";
+import { addOutgoing, checkFrozen, checkLimits, loadPolicy } from "./compliance.js";
+import { holdTransfer } from "./holds.js";
 import { parseDepositBody, parseIdempotencyKey, parseTransferBody } from "./requests.js";
 import * as t from "./tables.js";
+import { completeTransfer, now, record, wouldOverflow } from "./transfers.js";
 
 function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function now() {
-  ccf.enableUntrustedDateTime(true); // the host's clock, as bankd uses its own
-  return Date.now();
-}
-
 function invalid(e) {
   return http.error(400, e.code, e.message);
-}
-
-// Appends one history entry of an account whose balance is already updated,
-// and stores the account. The entry's transaction id is the version of its
-// (write-once) key.
-function record(user, name, account, entry, timestamp) {
-  const index = account.entries++;
-  t.put(t.HISTORY, t.historyKey(user, name, index), {
-    ...entry,
-    amount: entry.amount.toString(),
-    timestamp_ms: timestamp,
-    account_name: name,
-    balance: account.balance.toString(),
-  });
-  t.storeAccount(user, name, account);
 }
 
 // Runs a money operation at most once per (caller, Idempotency-Key): a
@@ -75,7 +57,7 @@ export function createAccount(request) {
   const name = request.params.account_name;
   if (!t.userExists(user)) return http.unknownUser(user);
   if (t.loadAccount(user, name) !== undefined) return http.noContent();
-  t.storeAccount(user, name, { balance: 0n, created_at: now(), entries: 0 });
+  t.storeAccount(user, name, { balance: 0n, reserved: 0n, created_at: now(), entries: 0 });
   t.put(t.CREATIONS, t.accountKey(user, name), {});
   return http.noContent();
 }
@@ -90,11 +72,12 @@ export function deposit(request) {
     const account = t.loadAccount(user, name);
     if (account === undefined) return http.unknownAccount(user, name);
     const v = body.value;
-    if (account.balance > MAX_AMOUNT - v) {
+    if (wouldOverflow(account, v)) {
       return http.error(400, "InvalidInput", `Depositing ${v} would overflow the balance of account '${name}'.`);
     }
     account.balance += v;
     record(user, name, account, { type: "deposit", counterparty: request.caller.id, amount: v }, now());
+    t.putDecimal(t.TOTALS, "deposited", t.getDecimal(t.TOTALS, "deposited") + v);
     return http.noContent();
   });
 }
@@ -111,26 +94,21 @@ export function transfer(request) {
     if (!t.userExists(to)) return http.unknownUser(to);
     const target = t.loadAccount(to, toName);
     if (target === undefined) return http.unknownAccount(to, toName);
-    if (source.balance < v) return http.error(400, "InsufficientFunds", "Balance is not enough");
-    const sameAccount = from === to && name === toName;
-    if (!sameAccount && target.balance > MAX_AMOUNT - v) {
-      return http.error(400, "InvalidInput", `Transferring ${v} would overflow the balance of account '${toName}'.`);
-    }
-
+    // The consortium's rules (compliance.js), before the balance: a refusal
+    // names the rule, whatever the sender holds.
+    const frozen = checkFrozen(from, to);
+    if (frozen) return frozen;
+    const policy = loadPolicy();
     const timestamp = now();
+    const limited = checkLimits(policy, from, v, timestamp);
+    if (limited) return limited;
+    if (source.balance < v) return http.error(400, "InsufficientFunds", "Balance is not enough");
+    addOutgoing(from, timestamp, v);
+    if (policy.review_above !== undefined && v > policy.review_above) {
+      return holdTransfer(from, name, source, to, toName, v, timestamp);
+    }
     source.balance -= v;
-    record(from, name, source, { type: "transfer_out", counterparty: to, counterparty_account: toName, amount: v }, timestamp);
-    // Loaded after the debit: a transfer to the same account sees it.
-    const credited = sameAccount ? source : target;
-    credited.balance += v;
-    record(to, toName, credited, { type: "transfer_in", counterparty: from, counterparty_account: name, amount: v }, timestamp);
-
-    // The application claim: its digest goes into the Merkle leaf, so a
-    // receipt proves the transfer offline (CCF's banking sample).
-    const claim = `${from} sent ${v} to ${to}`;
-    t.put(t.CLAIM, t.CLAIM_KEY, { userId: from, claim });
-    ccf.rpc.setClaimsDigest(ccf.digest("SHA-256", ccf.strToBuf(claim)));
-    return http.noContent();
+    return completeTransfer(from, name, source, to, toName, v, timestamp) ?? http.noContent();
   });
 }
 
@@ -139,5 +117,5 @@ export function balance(request) {
   const name = request.params.account_name;
   const account = t.loadAccount(user, name);
   if (account === undefined) return http.unknownAccount(user, name);
-  return http.json({ balance: account.balance });
+  return http.json({ balance: account.balance, available: account.balance, reserved: account.reserved });
 }

@@ -1,12 +1,14 @@
-// bankctl's constitution for a real CCF service, part 1 of 4 (actions.js,
-// validate.js, resolve.js, apply.js; cchost concatenates them in this
-// order). It carries the actions bankd carries, with CCF's argument names
-// and checks, so that the same proposals work against bankd and CCF:
+// bankctl's constitution for a real CCF service, part 1 of 5 (actions.js,
+// bank_actions.js, validate.js, resolve.js, apply.js; cchost concatenates
+// them in this order). It carries the actions bankd carries, with CCF's
+// argument names and checks, so that the same proposals work against bankd
+// and CCF:
 //   set_user, remove_user, set_user_data, set_member, remove_member,
 //   set_member_data, transition_service_to_open, transition_node_to_trusted,
 //   set_constitution
-// plus set_js_app and remove_js_app, which only a real CCF service carries
-// out (bankd's banking application is built in; bankd refuses them).
+// (bank_actions.js adds the consortium's banking rules), plus set_js_app and
+// remove_js_app, which only a real CCF service carries out (bankd's banking
+// application is built in; bankd refuses them).
 
 class Action {
   constructor(validate, apply) {
@@ -278,6 +280,7 @@ const actions = new Map([
       function (args) {
         checkEntityId(args.member_id, "member_id");
         checkType(args.member_data, "object", "member_data");
+        checkBankName(args.member_data); // bank_actions.js
       },
       function (args) {
         const rawMemberId = ccf.strToBuf(args.member_id);
@@ -285,6 +288,7 @@ const actions = new Map([
         if (rawInfo === undefined) {
           throw new Error(`Member ${args.member_id} does not exist`);
         }
+        checkBankNameFree(args.member_id, args.member_data);
         const info = ccf.bufToJsonCompatible(rawInfo);
         info.member_data = args.member_data;
         ccf.kv["public:ccf.gov.members.info"].set(

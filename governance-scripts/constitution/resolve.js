@@ -1,5 +1,5 @@
 
-// Part 3 of 4: strict majority of the Active members. Accepted once the
+// Part 4 of 5: strict majority of the Active members. Accepted once the
 // "true" votes outnumber half of the Active members; Rejected once that can
 // no longer happen; Open otherwise. The proposer has no implicit vote.
 // bankd applies exactly this rule (node/governance/proposals.hpp).

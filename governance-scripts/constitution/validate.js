@@ -1,5 +1,5 @@
 
-// Part 2 of 4: validate(proposal) checks every action exists and its
+// Part 3 of 5: validate(proposal) checks every action exists and its
 // arguments pass its checks; the description names the action, its position
 // and the argument at fault.
 export function validate(input) {

@@ -49,6 +49,7 @@ Result<AccountEntry> ParseEntry(const json& j) {
   if (!j.is_object()) return Malformed("history entry", j);
   AccountEntry e;
   e.transaction_id = GetString(j, "transaction_id");
+  e.account_name = GetString(j, "account_name");
   e.timestamp = GetString(j, "timestamp");
   e.type = GetString(j, "type");
   e.counterparty = GetString(j, "counterparty");
@@ -118,7 +119,8 @@ bool IsIsoDate(const std::string& t) {
   return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
-Result<TxId> BankingClient::Write(const std::string& method, const std::string& path, const std::string& body) {
+Result<TxId> BankingClient::Write(const std::string& method, const std::string& path,
+                                  const std::string& body) {
   auto r = http_->Request(method, path, body, body.empty() ? "" : "application/json",
                           {{"Idempotency-Key", NewIdempotencyKey()}});
   if (!r.ok()) return r.status();
@@ -138,18 +140,62 @@ Result<json> BankingClient::GetExtension(const std::string& path, const std::str
 }
 
 Result<TxId> BankingClient::CreateAccount(const std::string& user_id, const std::string& account_name) {
-  return Write("PUT", "/app/account/" + EncodePathSegment(user_id) + "/" + EncodePathSegment(account_name), "");
+  return Write("PUT", "/app/account/" + EncodePathSegment(user_id) + "/" + EncodePathSegment(account_name),
+               "");
 }
 
-Result<TxId> BankingClient::Deposit(const std::string& user_id, const std::string& account_name, uint64_t value) {
+Result<TxId> BankingClient::Deposit(const std::string& user_id, const std::string& account_name,
+                                    uint64_t value) {
   return Write("POST", "/app/deposit/" + EncodePathSegment(user_id) + "/" + EncodePathSegment(account_name),
                json{{"value", value}}.dump());
 }
 
-Result<TxId> BankingClient::Transfer(const std::string& account_name, const std::string& user_id_to,
-                                     const std::string& account_name_to, uint64_t value) {
-  return Write("POST", "/app/transfer/" + EncodePathSegment(account_name),
-               json{{"value", value}, {"user_id_to", user_id_to}, {"account_name_to", account_name_to}}.dump());
+Result<TransferResult> BankingClient::Transfer(const std::string& account_name, const std::string& user_id_to,
+                                               const std::string& account_name_to, uint64_t value) {
+  const std::string path = "/app/transfer/" + EncodePathSegment(account_name);
+  auto r = http_->Request(
+      "POST", path,
+      json{{"value", value}, {"user_id_to", user_id_to}, {"account_name_to", account_name_to}}.dump(),
+      "application/json", {{"Idempotency-Key", NewIdempotencyKey()}});
+  if (!r.ok()) return r.status();
+  if (!r->success()) return r->ToStatus();
+  auto txid = r->txid();
+  if (!txid) return Status::Rejected("POST " + path + ": the service sent no x-ms-ccf-transaction-id");
+  TransferResult out{*txid, ""};
+  if (r->status == 202) {  // held for review by the consortium's policy
+    auto j = r->json();
+    if (!j.ok()) return j.status();
+    out.hold_id = j->is_object() ? GetString(*j, "hold_id") : "";
+    if (out.hold_id.empty()) return Malformed("held transfer", *j);
+  }
+  return out;
+}
+
+Result<json> BankingClient::Directory(const std::string& name_star_bank) {
+  return GetExtension("/app/directory/" + EncodePathSegment(name_star_bank), "a directory of names");
+}
+
+Result<json> BankingClient::Policy() { return GetExtension("/app/policy", "a transfer policy"); }
+
+Result<json> BankingClient::Holds(const std::string& status) {
+  return GetExtension("/app/holds" + (status.empty() ? "" : "?status=" + EncodePathSegment(status)),
+                      "held transfers");
+}
+
+Result<json> BankingClient::DecideHold(const std::string& hold_id, bool approve, const std::string& reason) {
+  auto r = http_->Request(
+      "POST", "/app/holds/" + EncodePathSegment(hold_id) + (approve ? ":approve" : ":reject"),
+      reason.empty() ? "" : json{{"reason", reason}}.dump(), reason.empty() ? "" : "application/json");
+  if (!r.ok()) return r.status();
+  if (IsUnknownPath(*r)) return Status::NotFound("this service does not provide held transfers");
+  if (!r->success()) return r->ToStatus();
+  auto j = r->json();
+  if (!j.ok()) return j.status();
+  // A CCF JavaScript app cannot know its own transaction id while it runs:
+  // the header carries it (bankd puts it in the body as well).
+  if (j->is_object() && !j->contains("transaction_id") && r->txid())
+    (*j)["transaction_id"] = r->txid()->ToString();
+  return *j;
 }
 
 Result<BalanceReading> BankingClient::Balance(const std::string& account_name) {
@@ -160,11 +206,11 @@ Result<BalanceReading> BankingClient::Balance(const std::string& account_name) {
   if (!j.ok()) return j.status();
   auto balance = j->is_object() ? GetAmount(*j, "balance") : std::nullopt;
   if (!balance) return Malformed("balance", *j);
-  return BalanceReading{*balance, r->txid()};
+  return BalanceReading{*balance, GetAmount(*j, "reserved").value_or(0), r->txid()};
 }
 
-Result<std::vector<AccountEntry>> BankingClient::History(const std::string& account_name, const std::string& from,
-                                                         const std::string& to) {
+Result<std::vector<AccountEntry>> BankingClient::History(const std::string& account_name,
+                                                         const std::string& from, const std::string& to) {
   std::string path = "/app/transactions/" + EncodePathSegment(account_name);
   std::string query;
   if (!from.empty()) query += "from=" + EncodePathSegment(from);
@@ -198,7 +244,8 @@ Result<Account> BankingClient::AccountInfo(const std::string& account_name) {
 Result<std::vector<Account>> BankingClient::ListAccounts() {
   auto j = GetExtension("/app/accounts", "a list of accounts");
   if (!j.ok()) return j.status();
-  if (!j->is_object() || !j->contains("accounts") || !(*j)["accounts"].is_array()) return Malformed("accounts", *j);
+  if (!j->is_object() || !j->contains("accounts") || !(*j)["accounts"].is_array())
+    return Malformed("accounts", *j);
   std::vector<Account> out;
   for (const auto& a : (*j)["accounts"]) {
     auto account = ParseAccount(a);

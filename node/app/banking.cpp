@@ -6,10 +6,13 @@
 #include <functional>
 #include <limits>
 
+#include "app/accounts.hpp"
+#include "app/compliance.hpp"
+#include "app/directory.hpp"
+#include "app/holds.hpp"
 #include "app/records.hpp"
 #include "app/requests.hpp"
 #include "auth/tables.hpp"
-#include "bank/certificate.hpp"
 #include "bank/hash.hpp"
 
 namespace bankd::app {
@@ -19,74 +22,13 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-constexpr const char* kAccounts = "bank.accounts";
-constexpr const char* kHistory = "bank.history";
-constexpr const char* kTxIndex = "bank.transactions";
-constexpr const char* kIdempotency = "bank.idempotency";
 constexpr uint64_t kMaxAmount = std::numeric_limits<uint64_t>::max();
-
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '%')
-      out += "%25";
-    else if (c == '/')
-      out += "%2F";
-    else
-      out.push_back(c);
-  }
-  return out;
-}
-
-std::string Unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s.substr(i, 3) == "%25") {
-      out.push_back('%');
-      i += 2;
-    } else if (s.substr(i, 3) == "%2F") {
-      out.push_back('/');
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::string AccountKey(const std::string& user, const std::string& account) {
-  return user + "/" + Escape(account);
-}
-std::string HistoryKey(const std::string& user, const std::string& account, uint64_t index) {
-  return fmt::format("{}/{:020}", AccountKey(user, account), index);
-}
-// Keys in [prefix + "/", prefix + "0"): '0' is the character after '/'.
-std::string RangeEnd(const std::string& prefix) { return prefix + "0"; }
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-std::string IsoTime(int64_t ms) { return bank::FormatTime(static_cast<std::time_t>(ms / 1000)); }
-
-std::optional<Account> LoadAccount(const kv::Store& store, const std::string& user,
-                                   const std::string& account) {
-  const std::string* value = store.Find(kAccounts, AccountKey(user, account));
-  if (value == nullptr) return std::nullopt;
-  return DecodeAccount(*value);
-}
-std::optional<Account> LoadAccount(const kv::Tx& tx, const std::string& user, const std::string& account) {
-  auto value = tx.Get(kAccounts, AccountKey(user, account));
-  if (!value) return std::nullopt;
-  return DecodeAccount(*value);
-}
 
 json AccountJson(const std::string& user, const std::string& name, const Account& a) {
   return {{"account_name", name},
           {"user_id", user},
           {"balance", a.balance},
+          {"reserved", a.reserved},
           {"created_at", IsoTime(a.created_at_ms)},
           {"created_transaction_id", a.created.ToString()}};
 }
@@ -102,30 +44,6 @@ json EntryJson(const HistoryEntry& e) {
             {"balance", e.balance}};
   if (e.type != EntryType::kDeposit) j["counterparty_account"] = e.counterparty_account;
   return j;
-}
-
-Response UnknownUser(const std::string& user) {
-  return Response::Error(404, "ResourceNotFound", fmt::format("User {} does not exist.", user));
-}
-Response UnknownAccount(const std::string& user, const std::string& account) {
-  return Response::Error(404, "ResourceNotFound",
-                         fmt::format("Account '{}' of user {} does not exist.", account, user));
-}
-Response Invalid(const InputError& e) { return Response::Error(400, e.code, e.message); }
-
-// Appends one history entry of `account` (whose balance the caller already
-// updated; `entry` has its type, amount and counterparty), stores the
-// account, and adds the entry to the transaction's index.
-void Record(kv::Tx& tx, const std::string& user, const std::string& name, Account& account,
-            HistoryEntry entry, const bank::TxId& txid, int64_t now_ms, std::vector<TxLeg>* index) {
-  const uint64_t n = account.entries++;
-  entry.txid = txid;
-  entry.timestamp_ms = now_ms;
-  entry.account_name = name;
-  entry.balance = account.balance;
-  tx.Put(kHistory, HistoryKey(user, name, n), Encode(entry));
-  tx.Put(kAccounts, AccountKey(user, name), Encode(account));
-  index->push_back({user, name, n});
 }
 
 // Runs a money operation at most once per (caller, Idempotency-Key): a
@@ -187,7 +105,9 @@ Response Deposit(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
     auto account = LoadAccount(tx, user, name);
     if (!account) return UnknownAccount(user, name);
     const uint64_t v = *value.value;
-    if (account->balance > kMaxAmount - v)
+    // balance + reserved stays within 64 bits, so that releasing a hold
+    // can never overflow.
+    if (account->balance > kMaxAmount - v || account->reserved > kMaxAmount - v - account->balance)
       return Response::Error(
           400, "InvalidInput",
           fmt::format("Depositing {} would overflow the balance of account '{}'.", v, name));
@@ -196,6 +116,8 @@ Response Deposit(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
     Record(tx, user, name, *account, {EntryType::kDeposit, v, 0, 0, {}, {}, r.caller.id, {}}, txid, NowMs(),
            &index);
     tx.Put(kTxIndex, txid.ToString(), Encode(index));
+    auto deposited = tx.Get(kTotals, kDepositedKey);
+    tx.Put(kTotals, kDepositedKey, Decimal((deposited ? ParseDecimal(*deposited) : 0) + v));
     return Response::NoContent();
   });
 }
@@ -212,28 +134,18 @@ Response Transfer(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
     if (!tx.Contains(tables::kUserCerts, t.user_id_to)) return UnknownUser(t.user_id_to);
     if (!LoadAccount(tx, t.user_id_to, t.account_name_to))
       return UnknownAccount(t.user_id_to, t.account_name_to);
-    if (source->balance < t.value) return Response::Error(400, "InsufficientFunds", "Balance is not enough");
-
+    // The consortium's rules (app/compliance.hpp), before the balance:
+    // a refusal names the rule, whatever the sender holds.
+    if (auto refused = CheckFrozen(tx, from, t.user_id_to)) return *refused;
+    const TransferPolicy policy = LoadPolicy(tx);
     const int64_t now = NowMs();
-    std::vector<TxLeg> index;
-    index.reserve(2);
+    if (auto refused = CheckLimits(tx, policy, from, t.value, now)) return *refused;
+    if (source->balance < t.value) return Response::Error(400, "InsufficientFunds", "Balance is not enough");
+    AddOutgoing(tx, from, now, t.value);
+    if (policy.review_above && t.value > *policy.review_above)
+      return HoldTransfer(tx, txid, from, name, *source, t, now);
     source->balance -= t.value;
-    Record(tx, from, name, *source,
-           {EntryType::kTransferOut, t.value, 0, 0, {}, {}, t.user_id_to, t.account_name_to}, txid, now,
-           &index);
-    // Loaded after the debit: a transfer to the same account sees it.
-    auto target = LoadAccount(tx, t.user_id_to, t.account_name_to);
-    if (target->balance > kMaxAmount - t.value)
-      return Response::Error(400, "InvalidInput",
-                             fmt::format("Transferring {} would overflow the balance of account '{}'.",
-                                         t.value, t.account_name_to));
-    target->balance += t.value;
-    Record(tx, t.user_id_to, t.account_name_to, *target,
-           {EntryType::kTransferIn, t.value, 0, 0, {}, {}, from, name}, txid, now, &index);
-    tx.Put(kTxIndex, txid.ToString(), Encode(index));
-    // The application claim: its digest goes into the Merkle leaf, so a
-    // receipt proves the transfer offline.
-    tx.SetClaim(fmt::format("{} sent {} to {}", from, t.value, t.user_id_to));
+    if (auto refused = CompleteTransfer(tx, txid, from, name, *source, t, now)) return *refused;
     return Response::NoContent();
   });
 }
@@ -241,7 +153,8 @@ Response Transfer(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
 Response Balance(const Request& r, const kv::Store& store) {
   auto account = LoadAccount(store, r.caller.id, r.param("account_name"));
   if (!account) return UnknownAccount(r.caller.id, r.param("account_name"));
-  return Response::Json({{"balance", account->balance}});
+  return Response::Json(
+      {{"balance", account->balance}, {"available", account->balance}, {"reserved", account->reserved}});
 }
 
 Response AccountInfo(const Request& r, const kv::Store& store) {
@@ -321,6 +234,9 @@ const json kValue = {{"type", "integer"}, {"format", "uint64"}, {"minimum", 1}};
 }  // namespace
 
 void RegisterBankingEndpoints(http::Router& router) {
+  RegisterDirectoryEndpoints(router);
+  RegisterPolicyEndpoints(router);
+  RegisterHoldEndpoints(router);
   const auth::Policies members = {auth::MemberCertPolicy()};
   const auth::Policies users = {auth::UserCertPolicy()};
 
@@ -347,9 +263,12 @@ void RegisterBankingEndpoints(http::Router& router) {
                             {"value", "user_id_to", "account_name_to"})},
        {"responses",
         Errors({{"204", "Transferred"},
+                {"202", "Held for review (above review_above): {hold_id, status, transaction_id}"},
                 {"400",
                  "InvalidInput: bad JSON or value; InsufficientFunds: \"Balance is not enough\"; "
+                 "TransferLimitExceeded; DailyLimitExceeded; "
                  "InvalidHeaderValue: bad or reused Idempotency-Key"},
+                {"403", "UserFrozen: the sender or the receiver is frozen"},
                 {"404", "ResourceNotFound: unknown source account, target user or target account"}})}});
   router.AddRead(
       "GET", "/app/balance/{account_name}", users, Balance,

@@ -1,21 +1,19 @@
 // The banking application: CCF's banking-app sample endpoints plus account
 // info and history (see /work/shared/design.md, "The banking API").
 //
-// Tables (all replayed from the ledger; values in app/records.hpp's binary
-// encoding, except bank.idempotency's JSON):
-//   bank.accounts      "<user_id>/<account>"        -> Account (balance, creation, entries)
-//   bank.history       "<user_id>/<account>/<index>" -> HistoryEntry (index: 20 digits)
-//   bank.transactions  "<txid>"                      -> the TxLegs (user, account, index) it wrote
-//   bank.idempotency   "<caller_id>/<key>"           -> {"request","status","body","transaction_id"}
-// Account names are escaped in keys ('%' -> %25, '/' -> %2F) so that '/'
-// separates fields unambiguously.
+// Tables: app/accounts.hpp (accounts, history, index, idempotency, totals),
+// app/compliance.hpp (the consortium's transfer rules), app/holds.hpp (held
+// transfers), app/directory.hpp (federation names). Registering the banking
+// endpoints registers theirs too.
 //
 // Errors (CCF's body): 400 InvalidInput (bad JSON, bad value, overflow),
 // 400 InsufficientFunds ("Balance is not enough"), 400
 // InvalidQueryParameterValue (dates), 400 InvalidHeaderValue
 // (Idempotency-Key), 400 InvalidResourceName (transaction id, account name
 // not UTF-8), 404
-// ResourceNotFound (unknown user, account or transaction), 401 from auth.
+// ResourceNotFound (unknown user, account or transaction), 401 from auth;
+// for transfers also app/compliance.hpp's 403 UserFrozen, 400
+// TransferLimitExceeded and DailyLimitExceeded, and 202 for a held one.
 #pragma once
 
 #include "http/router.hpp"

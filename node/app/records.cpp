@@ -3,7 +3,9 @@
 namespace bankd::app {
 namespace {
 
-constexpr uint8_t kAccountTag = 0xA1, kHistoryTag = 0xB1, kLegsTag = 0xC1;
+// 0xA1: an account before held transfers (no reserved amount); read still,
+// written no more.
+constexpr uint8_t kAccountV1Tag = 0xA1, kAccountTag = 0xA2, kHistoryTag = 0xB1, kLegsTag = 0xC1;
 
 class Writer {
  public:
@@ -61,23 +63,26 @@ class Reader {
 }  // namespace
 
 std::string Encode(const Account& a) {
-  return Writer(kAccountTag, 41)
+  return Writer(kAccountTag, 49)
       .U64(a.balance)
       .U64(static_cast<uint64_t>(a.created_at_ms))
       .U64(a.created.view)
       .U64(a.created.seqno)
       .U64(a.entries)
+      .U64(a.reserved)
       .Take();
 }
 
 std::optional<Account> DecodeAccount(std::string_view bytes) {
-  Reader r(bytes, kAccountTag);
+  const bool v1 = !bytes.empty() && static_cast<uint8_t>(bytes[0]) == kAccountV1Tag;
+  Reader r(bytes, v1 ? kAccountV1Tag : kAccountTag);
   Account a;
   a.balance = r.U64();
   a.created_at_ms = static_cast<int64_t>(r.U64());
   a.created.view = r.U64();
   a.created.seqno = r.U64();
   a.entries = r.U64();
+  if (!v1) a.reserved = r.U64();
   if (!r.done()) return std::nullopt;
   return a;
 }

@@ -25,6 +25,9 @@ struct Account {
   int64_t created_at_ms = 0;
   bank::TxId created;
   uint64_t entries = 0;  // history entries so far
+  // Held by transfers awaiting review (app/holds.hpp); `balance` is what
+  // is available. Money is conserved over balance + reserved.
+  uint64_t reserved = 0;
 };
 std::string Encode(const Account& account);
 std::optional<Account> DecodeAccount(std::string_view bytes);

@@ -6,6 +6,8 @@
 #include "bank/certificate.hpp"
 #include "bank/encoding.hpp"
 #include "bank/key.hpp"
+#include "governance/action_checks.hpp"
+#include "governance/bank_actions.hpp"
 #include "governance/tables.hpp"
 
 namespace bankd::governance {
@@ -13,42 +15,8 @@ namespace {
 
 using nlohmann::json;
 namespace gt = bankd::tables;
-using Reason = std::optional<std::string>;
 
 // ---- argument checks, with the messages of CCF's actions.js ---------------------
-
-const json* Arg(const json& args, const char* field) {
-  if (!args.is_object()) return nullptr;
-  auto it = args.find(field);
-  return it == args.end() ? nullptr : &*it;
-}
-
-// JavaScript's typeof for a JSON value (absent: "undefined").
-std::string TypeOf(const json* v) {
-  if (v == nullptr) return "undefined";
-  if (v->is_string()) return "string";
-  if (v->is_boolean()) return "boolean";
-  if (v->is_number()) return "number";
-  return "object";  // objects, arrays and null, as in JavaScript
-}
-
-// `type` as in checkType: "string", "object", "integer", ... with a
-// trailing '?' meaning null/absent is allowed.
-Reason CheckType(const json* v, std::string type, const std::string& field) {
-  if (type.back() == '?') {
-    if (v == nullptr || v->is_null()) return std::nullopt;
-    type.pop_back();
-  }
-  if (type == "integer") {
-    bool integral = v != nullptr &&
-                    (v->is_number_integer() ||
-                     (v->is_number_float() && v->get<double>() == static_cast<int64_t>(v->get<double>())));
-    if (!integral) return field + " must be an integer";
-    return std::nullopt;
-  }
-  if (TypeOf(v) != type) return fmt::format("{} must be of type {} but is {}", field, type, TypeOf(v));
-  return std::nullopt;
-}
 
 bool IsCertBundle(const std::string& pem) {
   auto certs = bank::Certificate::BundleFromPem(pem);
@@ -61,15 +29,6 @@ Reason CheckX509CertBundle(const json* v, const std::string& field) {
   return std::nullopt;
 }
 
-Reason CheckEntityId(const json* v, const std::string& field) {
-  if (auto r = CheckType(v, "string", field)) return r;
-  const std::string& s = v->get_ref<const std::string&>();
-  if (s.size() != 64) return field + " must contain exactly 64 characters";
-  if (s.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    return field + " contains non-hexadecimal character";
-  return std::nullopt;
-}
-
 Reason CheckEnum(const json* v, const std::vector<std::string>& members, const std::string& field) {
   for (const auto& m : members)
     if (v != nullptr && v->is_string() && v->get<std::string>() == m) return std::nullopt;
@@ -78,20 +37,7 @@ Reason CheckEnum(const json* v, const std::vector<std::string>& members, const s
   return field + " must be one of " + list;
 }
 
-#define BANK_CHECK(expr)               \
-  do {                                 \
-    if (Reason _r = (expr)) return _r; \
-  } while (0)
-
 // ---- table helpers ---------------------------------------------------------------
-
-std::string Str(const json& args, const char* field) { return args.at(field).get<std::string>(); }
-
-json ReadJson(const kv::Tx& tx, const char* table, const std::string& key) {
-  auto v = tx.Get(table, key);
-  if (!v) return nullptr;
-  return json::parse(*v, nullptr, false);
-}
 
 std::string CertId(const std::string& pem) {
   auto certs = bank::Certificate::BundleFromPem(pem);
@@ -208,13 +154,14 @@ Reason ApplyRemoveMember(const json& args, ApplyContext& ctx) {
 Reason ValidateSetMemberData(const json& args) {
   BANK_CHECK(CheckEntityId(Arg(args, "member_id"), "member_id"));
   BANK_CHECK(CheckType(Arg(args, "member_data"), "object", "member_data"));
-  return std::nullopt;
+  return CheckBankName(args.at("member_data"));
 }
 
 Reason ApplySetMemberData(const json& args, ApplyContext& ctx) {
   const std::string id = Str(args, "member_id");
   json info = ReadJson(ctx.tx, gt::kMemberInfo, id);
   if (!info.is_object()) return fmt::format("Member {} does not exist", id);
+  BANK_CHECK(CheckBankNameFree(ctx.tx, id, args.at("member_data")));
   info["member_data"] = args.at("member_data");
   ctx.tx.Put(gt::kMemberInfo, id, info.dump());
   return std::nullopt;
@@ -282,23 +229,26 @@ Reason ApplySetConstitution(const json& args, ApplyContext& ctx) {
   return std::nullopt;
 }
 
-#undef BANK_CHECK
-
 }  // namespace
 
 const std::vector<ActionDefinition>& AllActions() {
-  static const std::vector<ActionDefinition> actions = {
-      {"set_user", ValidateSetUser, ApplySetUser},
-      {"remove_user", ValidateRemoveUser, ApplyRemoveUser},
-      {"set_user_data", ValidateSetUserData, ApplySetUserData},
-      {"set_member", ValidateSetMember, ApplySetMember},
-      {"remove_member", ValidateRemoveMember, ApplyRemoveMember},
-      {"set_member_data", ValidateSetMemberData, ApplySetMemberData},
-      {"transition_service_to_open", ValidateTransitionServiceToOpen, ApplyTransitionServiceToOpen},
-      {"transition_node_to_trusted", ValidateTransitionNodeToTrusted, ApplyTransitionNodeToTrusted},
-      {"set_constitution", ValidateSetConstitution, ApplySetConstitution,
-       /*drops_other_open_proposals=*/true},
-  };
+  static const std::vector<ActionDefinition> actions = [] {
+    std::vector<ActionDefinition> all = {
+        {"set_user", ValidateSetUser, ApplySetUser},
+        {"remove_user", ValidateRemoveUser, ApplyRemoveUser},
+        {"set_user_data", ValidateSetUserData, ApplySetUserData},
+        {"set_member", ValidateSetMember, ApplySetMember},
+        {"remove_member", ValidateRemoveMember, ApplyRemoveMember},
+        {"set_member_data", ValidateSetMemberData, ApplySetMemberData},
+        {"transition_service_to_open", ValidateTransitionServiceToOpen, ApplyTransitionServiceToOpen},
+        {"transition_node_to_trusted", ValidateTransitionNodeToTrusted, ApplyTransitionNodeToTrusted},
+        {"set_constitution", ValidateSetConstitution, ApplySetConstitution,
+         /*drops_other_open_proposals=*/true},
+    };
+    const auto& banking = BankingActions();
+    all.insert(all.end(), banking.begin(), banking.end());
+    return all;
+  }();
   return actions;
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bank/hash.hpp"
+#include "bank/txid.hpp"
 #include "kv/tx.hpp"
 
 namespace bankd::governance {
@@ -30,6 +31,9 @@ struct ApplyContext {
   const std::string& proposal_id;
   // Root of the latest signature transaction (seeds new members' ACK record).
   std::optional<bank::Digest> last_signed_root;
+  // The transaction applying the proposal: recorded by the banking rules
+  // as the one that set them (GET /app/policy shows it).
+  bank::TxId txid;
 };
 
 struct ActionDefinition {

@@ -67,7 +67,11 @@ void RecordHistory(kv::Tx& tx, const Request& request) {
          json(bank::Base64Encode(bank::AsBytes(request.body))).dump());
 }
 
-GovContext Context(const ledger::Engine& engine) { return {engine.CurrentRoot(), engine.LastSignedRoot()}; }
+// `txid`: the transaction the call runs in (actions record it as the one
+// that set a rule).
+GovContext Context(const ledger::Engine& engine, const bank::TxId& txid) {
+  return {engine.CurrentRoot(), engine.LastSignedRoot(), txid};
+}
 
 json ParseOr(const std::optional<std::string>& text, json fallback) {
   if (!text) return fallback;
@@ -130,9 +134,9 @@ void RegisterProposals(http::Router& router, ledger::Engine& engine) {
   using auth::ActiveMemberCoseSign1Policy;
 
   router.AddWrite("POST", "/gov/members/proposals:create", {ActiveMemberCoseSign1Policy(cose::kProposal)},
-                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
+                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId& txid) {
                     if (auto bad = CheckApiVersion(request)) return *bad;
-                    auto created = CreateProposal(tx, Context(engine), request.caller);
+                    auto created = CreateProposal(tx, Context(engine, txid), request.caller);
                     if (const Refusal* r = RefusalOf(created)) return r->ToResponse();
                     RecordHistory(tx, request);
                     const auto& c = std::get<Created>(created);
@@ -192,24 +196,24 @@ void RegisterProposals(http::Router& router, ledger::Engine& engine) {
                     return Response::Json(ProposalJson(pid, *info));
                   });
 
-  router.AddWrite("POST", "/gov/members/proposals/{proposalId}/ballots/{memberId}:submit",
-                  {ActiveMemberCoseSign1Policy(cose::kBallot)},
-                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
-                    if (auto bad = CheckApiVersion(request)) return *bad;
-                    auto id = HexParam(request, "proposalId", "proposal");
-                    if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
-                    const std::string& pid = std::get<std::string>(id);
-                    if (auto bad = CheckSignedProposalId(request, pid)) return *bad;
-                    auto member = HexParam(request, "memberId", "member");
-                    if (const Refusal* r = RefusalOf(member)) return r->ToResponse();
-                    if (std::get<std::string>(member) != request.caller.id)
-                      return Response::Error(400, "InvalidResourceName",
-                                             "Authenticated member id does not match URL");
-                    auto voted = SubmitBallot(tx, Context(engine), request.caller, pid, Flavor::k20240701);
-                    if (const Refusal* r = RefusalOf(voted)) return r->ToResponse();
-                    if (!tx.empty()) RecordHistory(tx, request);
-                    return Response::Json(ProposalJson(pid, std::get<ProposalInfo>(voted)));
-                  });
+  router.AddWrite(
+      "POST", "/gov/members/proposals/{proposalId}/ballots/{memberId}:submit",
+      {ActiveMemberCoseSign1Policy(cose::kBallot)},
+      [&engine](const Request& request, kv::Tx& tx, const bank::TxId& txid) {
+        if (auto bad = CheckApiVersion(request)) return *bad;
+        auto id = HexParam(request, "proposalId", "proposal");
+        if (const Refusal* r = RefusalOf(id)) return r->ToResponse();
+        const std::string& pid = std::get<std::string>(id);
+        if (auto bad = CheckSignedProposalId(request, pid)) return *bad;
+        auto member = HexParam(request, "memberId", "member");
+        if (const Refusal* r = RefusalOf(member)) return r->ToResponse();
+        if (std::get<std::string>(member) != request.caller.id)
+          return Response::Error(400, "InvalidResourceName", "Authenticated member id does not match URL");
+        auto voted = SubmitBallot(tx, Context(engine, txid), request.caller, pid, Flavor::k20240701);
+        if (const Refusal* r = RefusalOf(voted)) return r->ToResponse();
+        if (!tx.empty()) RecordHistory(tx, request);
+        return Response::Json(ProposalJson(pid, std::get<ProposalInfo>(voted)));
+      });
 
   router.AddRead(
       "GET", "/gov/members/proposals/{proposalId}/ballots/{memberId}", {},
@@ -448,9 +452,9 @@ void RegisterClassic(http::Router& router, ledger::Engine& engine) {
   using auth::MemberCoseSign1Policy;
 
   router.AddWrite("POST", "/gov/proposals", {MemberCoseSign1Policy(cose::kProposal)},
-                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
+                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId& txid) {
                     if (auto bad = CheckClassicActive(request, tx)) return *bad;
-                    auto created = CreateProposal(tx, Context(engine), request.caller);
+                    auto created = CreateProposal(tx, Context(engine, txid), request.caller);
                     if (const Refusal* r = RefusalOf(created)) return r->ToResponse();
                     RecordHistory(tx, request);
                     const auto& c = std::get<Created>(created);
@@ -487,11 +491,12 @@ void RegisterClassic(http::Router& router, ledger::Engine& engine) {
       });
 
   router.AddWrite("POST", "/gov/proposals/{proposal_id}/ballots", {MemberCoseSign1Policy(cose::kBallot)},
-                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId&) {
+                  [&engine](const Request& request, kv::Tx& tx, const bank::TxId& txid) {
                     const std::string& pid = request.param("proposal_id");
                     if (auto bad = CheckSignedProposalId(request, pid)) return *bad;
                     if (auto bad = CheckClassicActive(request, tx)) return *bad;
-                    auto voted = SubmitBallot(tx, Context(engine), request.caller, pid, Flavor::kClassic);
+                    auto voted =
+                        SubmitBallot(tx, Context(engine, txid), request.caller, pid, Flavor::kClassic);
                     if (const Refusal* r = RefusalOf(voted)) return r->ToResponse();
                     RecordHistory(tx, request);
                     return Response::Json(ClassicSummaryJson(pid, std::get<ProposalInfo>(voted)));

@@ -126,7 +126,7 @@ std::optional<Refusal> Apply(kv::Tx& tx, const GovContext& ctx, const std::strin
   auto validated = ValidateProposal(text);
   if (const Refusal* r = RefusalOf(validated))
     return Refusal{500, "InternalError", "Failed to apply(): " + r->message};
-  ApplyContext apply{tx, id, ctx.last_signed_root};
+  ApplyContext apply{tx, id, ctx.last_signed_root, ctx.txid};
   bool drop_open = false;
   for (const Action& action : std::get<std::vector<Action>>(validated)) {
     const ActionDefinition* def = FindAction(action.name);

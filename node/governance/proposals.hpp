@@ -23,6 +23,7 @@
 
 #include "auth/caller.hpp"
 #include "bank/hash.hpp"
+#include "bank/txid.hpp"
 #include "governance/refusal.hpp"
 #include "kv/tx.hpp"
 
@@ -55,6 +56,7 @@ std::string ResolveStrictMajority(size_t yes, size_t no, size_t active_members);
 struct GovContext {
   bank::Digest current_root;                     // binds new proposal ids to the state
   std::optional<bank::Digest> last_signed_root;  // for set_member's ACK record
+  bank::TxId txid;                               // the transaction the call runs in
 };
 
 struct Created {

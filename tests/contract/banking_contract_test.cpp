@@ -14,6 +14,7 @@
 #include "bank/encoding.hpp"
 #include "bank/hash.hpp"
 #include "support/bankd_process.hpp"
+#include "support/governance.hpp"
 
 namespace bank::test {
 namespace {
@@ -72,7 +73,13 @@ class Runner {
     return v;
   }
 
-  void Step(const json& step) {
+  // A {"govern": proposal, "by": member} step: the member proposes, and
+  // member0 and member1 (a strict majority of three) accept.
+  void Step(const BankdProcess& bankd, const json& step) {
+    if (step.contains("govern")) {
+      PassProposal(bankd, ExpandJson(step["govern"]), step.value("by", "member0"));
+      return;
+    }
     const std::string path = Expand(step["path"]);
     const std::string body = Expand(step.value("body", ""));
     std::map<std::string, std::string> headers;
@@ -158,7 +165,7 @@ TEST_CASE("the banking case table against bankd", "[contract][banking]") {
     int i = 0;
     for (const auto& step : c["steps"]) {
       INFO("step " << i++);
-      runner.Step(step);
+      runner.Step(bankd, step);
     }
   }
 }

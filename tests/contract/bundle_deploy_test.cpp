@@ -79,7 +79,7 @@ TEST_CASE("set-constitution defaults to governance-scripts/constitution", "[cont
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   std::string text;
-  for (const char* part : {"actions.js", "validate.js", "resolve.js", "apply.js"})
+  for (const char* part : {"actions.js", "bank_actions.js", "validate.js", "resolve.js", "apply.js"})
     text += Read(std::string(BANK_SOURCE_DIR) + "/governance-scripts/constitution/" + part);
   CHECK(r.json()["actions"][0]["args"]["constitution"] == text);
   auto dir = RunBankctl({"--output", "json", "gov", "propose", "set-constitution",

@@ -12,9 +12,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, Store } from "./ccf_host.mjs";
 
-const PARTS = ["actions.js", "validate.js", "resolve.js", "apply.js"];
+const PARTS = ["actions.js", "bank_actions.js", "validate.js", "resolve.js", "apply.js"];
 
-// The constitution as CCF holds it: the four files, concatenated in order.
+// The constitution as CCF holds it: the five files, concatenated in order.
 export function constitutionText() {
   return PARTS.map((p) => readFileSync(join(ROOT, "governance-scripts", "constitution", p), "utf8")).join("\n");
 }

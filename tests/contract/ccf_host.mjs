@@ -218,10 +218,16 @@ function matchTemplate(template, path) {
   if (t.length !== p.length) return undefined;
   const params = {};
   for (let i = 0; i < t.length; i++) {
-    const m = /^\{(.+)\}$/.exec(t[i]);
+    // A parameter may have literal text around it ("{hold_id}:approve"), as
+    // CCF turns each {name} of a template into ([^/]+).
+    const m = /^([^{]*)\{([^}]+)\}(.*)$/.exec(t[i]);
     if (m) {
-      if (p[i] === "") return undefined;
-      params[m[1]] = decodeURIComponent(p[i]);
+      const [, before, name, after] = m;
+      const value = p[i].slice(before.length, p[i].length - after.length);
+      if (!p[i].startsWith(before) || !p[i].endsWith(after) || p[i].length <= before.length + after.length) {
+        return undefined;
+      }
+      params[name] = decodeURIComponent(value);
     } else if (t[i] !== p[i]) return undefined;
   }
   return params;

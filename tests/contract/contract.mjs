@@ -36,6 +36,12 @@ export class Runner {
   }
 
   async step(engine, step, where) {
+    if (step.govern !== undefined) {
+      // Governance sets the rules the app reads: a proposal by `by`,
+      // accepted by a strict majority.
+      await engine.govern(step.by ?? "member0", this.expandJson(step.govern));
+      return;
+    }
     const path = this.expand(step.path);
     const body = this.expand(step.body ?? "");
     const headers = { ...(step.headers ?? {}) };

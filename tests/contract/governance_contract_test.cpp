@@ -91,7 +91,11 @@ struct Service {
     return out;
   }
 
-  g::GovContext Context() const { return {bank::Sha256("root-" + std::to_string(calls)), std::nullopt}; }
+  // A distinct transaction id per signed call, as bankd gives each request one.
+  g::GovContext Context() const {
+    return {bank::Sha256("root-" + std::to_string(calls)), std::nullopt,
+            bank::TxId{2, static_cast<uint64_t>(calls) + 1}};
+  }
 };
 
 std::string Expand(const std::string& text, const std::map<std::string, std::string>& vars) {
@@ -153,7 +157,7 @@ TEST_CASE("the governance case table against bankd's native rules", "[contract][
   const json table = LoadJson("tests/contract/governance_cases.json");
   bank::test::TempDir dir;
   std::map<std::string, std::string> vars = {{"singleton", std::string(bankd::tables::kSingletonKey)}};
-  for (const char* part : {"actions.js", "validate.js", "resolve.js", "apply.js"})
+  for (const char* part : {"actions.js", "bank_actions.js", "validate.js", "resolve.js", "apply.js"})
     vars["constitution"] += ReadText(std::string("governance-scripts/constitution/") + part) + "\n";
   for (const char* name : {"user6", "user7", "user8", "user9"}) {
     bank::KeygenOptions o;

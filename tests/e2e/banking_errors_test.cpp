@@ -18,12 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-// Status and CCF error code of a response; "" when the body is not CCF's.
-std::pair<long, std::string> StatusAndCode(const Result<Response>& r) {
-  REQUIRE(r.ok());
-  auto error = r->ccf_error();
-  return {r->status, error ? error->code : ""};
-}
+// StatusAndCode: support/banking.hpp.
 
 struct Seeded {
   BankdProcess bankd;

@@ -357,7 +357,7 @@ void CheckCchostConfig(const json& c, const std::string& platform) {
     CHECK(m["certificate_file"].get<std::string>().ends_with("_cert.pem"));
     CHECK(m["encryption_public_key_file"].get<std::string>().ends_with("_enc_pubk.pem"));
   }
-  REQUIRE(start["constitution_files"].size() == 4);
+  REQUIRE(start["constitution_files"].size() == 5);
   for (const std::string file : start["constitution_files"]) {
     INFO(file);
     CHECK(!ReadFile(kSource + "/" + file).empty());

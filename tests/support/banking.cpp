@@ -1,7 +1,6 @@
 #include "support/banking.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 namespace bank::test {
@@ -22,8 +21,8 @@ TxId Deposit(HttpClient& member, const std::string& user_id, const std::string& 
   return *r->txid();
 }
 
-TxId Transfer(HttpClient& user, const std::string& from_account, uint64_t value, const std::string& to_user_id,
-              const std::string& to_account) {
+TxId Transfer(HttpClient& user, const std::string& from_account, uint64_t value,
+              const std::string& to_user_id, const std::string& to_account) {
   auto r = user.PostJson("/app/transfer/" + from_account,
                          {{"value", value}, {"user_id_to", to_user_id}, {"account_name_to", to_account}});
   REQUIRE(r.ok());
@@ -53,6 +52,24 @@ std::string WaitForStatus(HttpClient& client, const TxId& txid, const std::strin
     if (status != wanted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return status;
+}
+
+std::pair<long, std::string> StatusAndCode(const Result<Response>& r) {
+  REQUIRE(r.ok());
+  auto error = r->ccf_error();
+  return {r->status, error ? error->code : ""};
+}
+
+TwoParties::TwoParties() {
+  CreateAccount(member0, user0, "current_account");
+  CreateAccount(member0, user1, "savings_account");
+  Deposit(member0, user0, "current_account", 1000);
+}
+
+Result<Response> TwoParties::Send(HttpClient& from, const std::string& account, uint64_t value,
+                                  const std::string& to, const std::string& to_account) {
+  return from.PostJson("/app/transfer/" + account,
+                       {{"value", value}, {"user_id_to", to}, {"account_name_to", to_account}});
 }
 
 }  // namespace bank::test

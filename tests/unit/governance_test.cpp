@@ -70,7 +70,7 @@ struct Service {
     return c;
   }
 
-  g::GovContext Context() const { return {bank::Sha256("root-" + std::to_string(calls)), std::nullopt}; }
+  g::GovContext Context() const { return {bank::Sha256("root-" + std::to_string(calls)), std::nullopt, {}}; }
 
   template <typename T>
   g::Outcome<T> Run(const std::function<g::Outcome<T>(bankd::kv::Tx&)>& fn) {
@@ -402,7 +402,7 @@ TEST_CASE("governance: members join Accepted with an ACK record; removal keeps o
       {"actions", json::array({{{"name", "set_member"},
                                 {"args", {{"cert", newcomer.pem}, {"member_data", {{"bank", "B"}}}}}}})}};
   auto caller = s.Caller(0, add.dump(), 1700000000);
-  g::GovContext ctx{bank::Sha256("root"), bank::Sha256("signed root")};
+  g::GovContext ctx{bank::Sha256("root"), bank::Sha256("signed root"), {}};
   const std::string id =
       Value(s.Run<g::Created>([&](bankd::kv::Tx& tx) { return g::CreateProposal(tx, ctx, caller); })).id;
   auto vote = s.Vote(0, id, kAccept);

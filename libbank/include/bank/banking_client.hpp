@@ -35,6 +35,7 @@ struct Account {
 // One entry of an account's history.
 struct AccountEntry {
   std::string transaction_id;
+  std::string account_name;          // the caller's account
   std::string timestamp;             // ISO-8601 UTC
   std::string type;                  // "deposit", "transfer_in", "transfer_out"
   std::string counterparty;          // user id (depositing member for a deposit)
@@ -44,8 +45,17 @@ struct AccountEntry {
 };
 
 struct BalanceReading {
-  uint64_t balance = 0;
+  uint64_t balance = 0;      // available
+  uint64_t reserved = 0;     // held by transfers awaiting review (bankd, ccf-app)
   std::optional<TxId> txid;  // the last write this read could see
+};
+
+// A transfer's outcome: executed (hold_id empty), or held for review by the
+// consortium's policy (202; hold_id set, txid the hold's transaction).
+struct TransferResult {
+  TxId txid;
+  std::string hold_id;
+  bool held() const { return !hold_id.empty(); }
 };
 
 nlohmann::json ToJson(const Account& a);
@@ -62,14 +72,24 @@ class BankingClient {
 
   // User calls, on the caller's own accounts.
   Result<BalanceReading> Balance(const std::string& account_name);
-  Result<TxId> Transfer(const std::string& account_name, const std::string& user_id_to,
-                        const std::string& account_name_to, uint64_t value);
+  Result<TransferResult> Transfer(const std::string& account_name, const std::string& user_id_to,
+                                  const std::string& account_name_to, uint64_t value);
   // `from` / `to`: "YYYY-MM-DD" (inclusive, UTC) or empty for unbounded.
   Result<std::vector<AccountEntry>> History(const std::string& account_name, const std::string& from = "",
                                             const std::string& to = "");
   Result<AccountEntry> TransactionInfo(const TxId& txid);
   Result<Account> AccountInfo(const std::string& account_name);
   Result<std::vector<Account>> ListAccounts();
+
+  // Users and members (bankd and the ccf-app bundle): the consortium's
+  // directory (GET /app/directory/{name*bank}: {user_id, bank, member_id,
+  // name}), its transfer policy (GET /app/policy) and held transfers
+  // (members: all; users: their own).
+  Result<nlohmann::json> Directory(const std::string& name_star_bank);
+  Result<nlohmann::json> Policy();
+  Result<nlohmann::json> Holds(const std::string& status = "");
+  // Members: approve or reject a hold; {hold_id, status, transaction_id}.
+  Result<nlohmann::json> DecideHold(const std::string& hold_id, bool approve, const std::string& reason = "");
 
   // Any caller (no authentication needed).
   Result<TxStatus> GetTxStatus(const TxId& txid);
