@@ -107,9 +107,13 @@ struct ServerState {
   std::atomic<bool> stopping{false};
   net::io_context ioc;
   ssl::context tls{ssl::context::tls_server};
-  tcp::acceptor acceptor{ioc};
-  net::steady_timer accept_timer{ioc};
-  net::steady_timer grace_timer{ioc};
+  // The acceptor, its timers and stopping run on one strand: the accept
+  // handler re-arms the acceptor while a stop (signal or Stop()) closes
+  // it, and an asio object must never be used by two threads at once.
+  net::strand<net::io_context::executor_type> control{net::make_strand(ioc)};
+  tcp::acceptor acceptor{control};
+  net::steady_timer accept_timer{control};
+  net::steady_timer grace_timer{control};
   std::optional<net::signal_set> signals;
 
   ServerState(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {}
@@ -463,7 +467,7 @@ void ServerState::DoStop() {
 void ServerState::SessionEnded(std::list<std::weak_ptr<Session>>::iterator it) {
   std::lock_guard lock(sessions_mu);
   sessions.erase(it);
-  if (stopping && sessions.empty() && !ioc.stopped()) net::post(ioc, [this] { grace_timer.cancel(); });
+  if (stopping && sessions.empty() && !ioc.stopped()) net::post(control, [this] { grace_timer.cancel(); });
 }
 
 }  // namespace
@@ -486,12 +490,12 @@ unsigned short Server::port() const { return impl_->acceptor.local_endpoint().po
 void Server::Run(bool handle_signals) {
   ServerState& s = *impl_;
   if (handle_signals) {
-    s.signals.emplace(s.ioc, SIGTERM, SIGINT);
+    s.signals.emplace(s.control, SIGTERM, SIGINT);
     s.signals->async_wait([&s](beast::error_code ec, int) {
-      if (!ec) s.DoStop();
+      if (!ec) s.DoStop();  // on the control strand, as the signal set is
     });
   }
-  net::post(s.ioc, [&s] {
+  net::post(s.control, [&s] {
     if (!s.stopping) s.Accept();
   });
   std::vector<std::thread> threads;
@@ -501,7 +505,7 @@ void Server::Run(bool handle_signals) {
 }
 
 void Server::Stop() {
-  net::post(impl_->ioc, [this] { impl_->DoStop(); });
+  net::post(impl_->control, [this] { impl_->DoStop(); });
 }
 
 }  // namespace bankd::http

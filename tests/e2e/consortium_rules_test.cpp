@@ -18,7 +18,7 @@ using nlohmann::json;
 
 using Consortium = TwoParties;
 
-TEST_CASE("banks name their users by governance; the directory resolves name*bank", "[e2e][consortium]") {
+TEST_CASE("banks name their users by governance, the directory resolves name*bank", "[e2e][consortium]") {
   Consortium c;
   PassProposal(c.bankd, Proposal("set_member_data", {{"member_id", c.bankd.id("member0")},
                                                      {"member_data", {{"name", "bank0"}}}}));

@@ -99,7 +99,7 @@ TEST_CASE("2,000 idle TLS connections: others are served, memory stays bounded",
   CheckStillServing(bankd);
 }
 
-TEST_CASE("past max_open_sessions_soft: 503 SessionCapExhausted; past _hard: closed", "[e2e][hostile]") {
+TEST_CASE("past max_open_sessions_soft: 503 SessionCapExhausted, past _hard: closed", "[e2e][hostile]") {
   BankdOptions options;
   options.config_patch = {{"max_open_sessions_soft", 4}, {"max_open_sessions_hard", 6}};
   BankdProcess bankd(options);
@@ -181,7 +181,7 @@ TEST_CASE("a 100 MB body gets 413 RequestBodyTooLarge, declared or chunked", "[e
   CheckStillServing(bankd);
 }
 
-TEST_CASE("a 1 MB header gets 431 RequestHeaderTooLarge; so do too many headers", "[e2e][hostile]") {
+TEST_CASE("a 1 MB header gets 431 RequestHeaderTooLarge, so do too many headers", "[e2e][hostile]") {
   BankdProcess bankd;
   RawTlsContext tls(bankd.service_cert());
   SECTION("one 1 MB header") {
@@ -222,7 +222,7 @@ TEST_CASE("10,000 requests on one connection are all answered", "[e2e][hostile]"
   CheckStillServing(bankd);
 }
 
-TEST_CASE("TLS renegotiation is refused; the connection's peers go on", "[e2e][hostile]") {
+TEST_CASE("TLS renegotiation is refused, the connection's peers go on", "[e2e][hostile]") {
   BankdProcess bankd;
   RawTlsContext tls12(bankd.service_cert(), TLS1_2_VERSION);
   auto c = TlsConnection(bankd, tls12);

@@ -22,7 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(r.body.size() <= 4096);
     return bankd::http::Response::Text(200, r.method + " " + r.path);
   };
-  bankd::http::H2Connection h2(handler, nullptr, /*max_body_size=*/4096, /*max_header_size=*/1024);
+  bankd::http::H2Limits limits;
+  limits.max_body_size = 4096;
+  limits.max_header_size = 1024;
+  bankd::http::H2Connection h2(handler, nullptr, limits);
   const char* bytes = reinterpret_cast<const char*>(data);
   const size_t half = size / 2;
   std::string out;

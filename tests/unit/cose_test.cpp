@@ -233,7 +233,7 @@ TEST_CASE("cose: a proposal envelope, header by header, verified by plain OpenSS
   CHECK(line == "Verified OK");
 }
 
-TEST_CASE("cose: ballots carry the proposal id; P-256 signers use ES256") {
+TEST_CASE("cose: ballots carry the proposal id, P-256 signers use ES256") {
   bank::test::TempDir dir;
   auto member = MakeIdentity(dir, "member1", bank::Curve::kP256);
   const std::string pid(64, 'a');

@@ -378,7 +378,7 @@ TEST_CASE("governance: an accepted proposal applies atomically, or not at all") 
   CHECK(json::parse(*s.store.Get(t::kUserInfo, user.id))["user_data"]["tier"] == "gold");
 }
 
-TEST_CASE("governance: completed proposals are cleared; set_constitution drops Open ones") {
+TEST_CASE("governance: completed proposals are cleared, set_constitution drops Open ones") {
   bank::test::TempDir dir;
   Service s(1);
   const std::string a = Value(s.Propose(0, SetUser(NewCert(dir, "a").pem))).id;
@@ -394,7 +394,7 @@ TEST_CASE("governance: completed proposals are cleared; set_constitution drops O
   CHECK(s.store.Get(g::tables::kConstitution, t::kSingletonKey) == "export function resolve() {}");
 }
 
-TEST_CASE("governance: members join Accepted with an ACK record; removal keeps one Active member") {
+TEST_CASE("governance: members join Accepted with an ACK record, removal keeps one Active member") {
   bank::test::TempDir dir;
   Service s(1);
   Cert newcomer = NewCert(dir, "member7");
