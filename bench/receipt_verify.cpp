@@ -1,7 +1,7 @@
 // Receipt verification rate, as `bankctl receipt verify` does it minus file
 // reading: parse + verify per receipt, one thread, one ReceiptVerifier.
 //
-//   receipt_verify [RECEIPTS] [CURVE]      defaults: 2000 secp384r1
+//   receipt_verify [RECEIPTS] [CURVE] [MODE]   defaults: 2000 secp384r1 both
 //
 // Receipts come from bankd's real ledger engine (a temporary directory):
 //   cold    every transaction under its own signature transaction, so each
@@ -11,6 +11,8 @@
 // for CCF's JSON form (node key signs) and the COSE form (service key signs).
 // CURVE is the node and service key curve: secp384r1 is what bankd and CCF
 // use by default, secp256r1 what the real CCF receipt in tests/vectors uses.
+// MODE is both, cold or shared: `shared` alone lets a profiler see the
+// shared-root path without the cold run's ECDSA verifications.
 #include "bank/receipt_verify.hpp"
 
 #include <fmt/format.h>
@@ -22,7 +24,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bank/cose_receipt.hpp"
@@ -118,6 +122,22 @@ Issued Issue(size_t n, bool sign_each, bank::Curve curve) {
   return out;
 }
 
+// Under `perf record --control=fifo:CTL -D -1`, with RECEIPT_VERIFY_PERF_CTL=CTL
+// in the environment, only the verification loops are profiled (issuing the
+// receipts through the ledger engine costs far more than verifying them);
+// RECEIPT_VERIFY_PERF_FORM=json or cose narrows that to one form.
+void PerfControl(const char* command, const char* label) {
+  const char* form = std::getenv("RECEIPT_VERIFY_PERF_FORM");
+  if (form != nullptr && std::string_view(label).substr(0, 4) != form) return;
+  static FILE* const ctl = [] {
+    const char* path = std::getenv("RECEIPT_VERIFY_PERF_CTL");
+    return path == nullptr ? nullptr : std::fopen(path, "w");
+  }();
+  if (ctl == nullptr) return;
+  std::fprintf(ctl, "%s\n", command);
+  std::fflush(ctl);
+}
+
 // CPU time of this thread: the machine is shared, wall time is not ours.
 double CpuSeconds() {
   timespec ts{};
@@ -129,6 +149,7 @@ template <typename Items>
 void Rate(const Items& items, const bank::Certificate& service, const char* label) {
   bank::ReceiptVerifier verifier(service);
   const auto start = Clock::now();
+  PerfControl("enable", label);
   const double cpu_start = CpuSeconds();
   for (const auto& item : items) {
     auto parsed = Must(bank::ParseAnyReceipt(bank::AsBytes(
@@ -139,6 +160,7 @@ void Rate(const Items& items, const bank::Certificate& service, const char* labe
       Die(std::string(label) + ": a receipt does not verify: " + report.FirstFailure()->detail);
   }
   const double cpu = CpuSeconds() - cpu_start;
+  PerfControl("disable", label);
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   const double count = static_cast<double>(items.size());
   const auto& s = verifier.stats();
@@ -149,20 +171,40 @@ void Rate(const Items& items, const bank::Certificate& service, const char* labe
       s.signature_cache_hits);
 }
 
+// What nlohmann's parser alone costs over the same texts (json::accept:
+// lexing and grammar, no DOM): the ceiling for any JSON receipt path that
+// parses with it.
+void LexerFloor(const std::vector<std::string>& texts) {
+  const double cpu_start = CpuSeconds();
+  size_t bytes = 0;
+  for (const auto& t : texts) {
+    if (!nlohmann::json::accept(t)) Die("a receipt is not JSON");
+    bytes += t.size();
+  }
+  const double cpu = CpuSeconds() - cpu_start;
+  std::printf("%-12s %6zu receipts: %9.0f /s per core (%.3f s CPU), %zu bytes each on average\n",
+              "json accept", texts.size(), static_cast<double>(texts.size()) / cpu, cpu,
+              bytes / texts.size());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 2000;
   const std::string curve_name = argc > 2 ? argv[2] : "secp384r1";
+  const std::string mode = argc > 3 ? argv[3] : "both";
   if (n == 0) Die("RECEIPTS must be a positive number");
+  if (mode != "both" && mode != "cold" && mode != "shared") Die("MODE must be both, cold or shared");
   const bank::Curve curve = Must(bank::ParseCurve(curve_name), "CURVE");
   std::printf("receipt verification, one thread, %s keys, %zu receipts per run\n", bank::CurveName(curve), n);
   for (bool cold : {true, false}) {
+    if (mode != "both" && cold != (mode == "cold")) continue;
     Issued issued = Issue(n, cold, curve);
     std::printf("%s: %zu signed root(s)\n",
                 cold ? "cold (a signed root per receipt)" : "shared (one signed root)",
                 issued.distinct_roots);
     Rate(issued.json, issued.service_cert, cold ? "json cold" : "json shared");
+    if (!cold) LexerFloor(issued.json);
     Rate(issued.cose, issued.service_cert, cold ? "cose cold" : "cose shared");
   }
   return 0;

@@ -352,6 +352,19 @@ const struct cbor_callbacks& Callbacks() {
 
 // Builds the value tree from head events with an explicit stack, so nesting
 // depth costs heap frames bounded by the limits, never C++ recursion.
+// Integer, byte string and text keys are equal Values exactly when their
+// deterministic encodings are equal; a few of them are compared pairwise
+// rather than encoded and sorted (COSE headers and receipts' maps).
+bool SmallScalarKeys(const Value& map) {
+  constexpr size_t kPairwiseMax = 16;
+  if (map.map().size() > kPairwiseMax) return false;
+  return std::all_of(map.map().begin(), map.map().end(), [](const Value::Entry& e) {
+    return e.first.is_int() || e.first.is_bytes() || e.first.is_text();
+  });
+}
+
+constexpr uint64_t kReserveCap = 16;
+
 class Builder {
  public:
   Builder(size_t input_size, const DecodeLimits& limits) : input_size_(input_size), limits_(limits) {}
@@ -434,6 +447,11 @@ class Builder {
     if (done_) return Error("trailing data after the item");
     if (stack_.size() >= limits_.max_depth)
       return Error("nesting deeper than " + std::to_string(limits_.max_depth));
+    // One allocation for the common small container instead of a regrowth
+    // per doubling; capped, so that a claimed count reserves little.
+    if (!indefinite && v.is_array()) v.array().reserve(std::min<uint64_t>(count, kReserveCap));
+    if (!indefinite && v.is_map()) v.map().reserve(std::min<uint64_t>(count / 2, kReserveCap));
+    if (stack_.capacity() == 0) stack_.reserve(std::min<size_t>(limits_.max_depth, kReserveCap));
     stack_.push_back({std::move(v), indefinite, count, chunks, std::nullopt, {}});
     return Status::OK();
   }
@@ -498,6 +516,13 @@ class Builder {
   }
 
   Status CheckUniqueKeys(const Value& map) const {
+    if (SmallScalarKeys(map)) {
+      const auto& m = map.map();
+      for (size_t i = 0; i < m.size(); ++i)
+        for (size_t j = i + 1; j < m.size(); ++j)
+          if (m[i].first == m[j].first) return Error("map has a duplicate key");
+      return Status::OK();
+    }
     std::vector<bank::Bytes> keys;
     keys.reserve(map.map().size());
     for (const auto& entry : map.map()) keys.push_back(Encode(entry.first));

@@ -180,7 +180,9 @@ Result<Sign1> ParseSign1(std::span<const uint8_t> envelope, const cbor::DecodeLi
   const Value& arr = top.tagged();
   if (!arr.is_array() || arr.array().size() != 4)
     return Status::Rejected("COSE_Sign1 must be an array of 4 items");
-  const auto& items = arr.array();
+  // The decoded tree is ours (`decoded` is not const): its parts are moved
+  // out rather than copied.
+  auto& items = const_cast<Value::Array&>(arr.array());
   if (!items[0].is_bytes()) return Status::Rejected("COSE_Sign1 protected header must be a byte string");
   if (!items[1].is_map()) return Status::Rejected("COSE_Sign1 unprotected header must be a map");
   if (!items[2].is_bytes() && !items[2].is_null())
@@ -188,7 +190,7 @@ Result<Sign1> ParseSign1(std::span<const uint8_t> envelope, const cbor::DecodeLi
   if (!items[3].is_bytes()) return Status::Rejected("COSE_Sign1 signature must be a byte string");
 
   Sign1 out;
-  out.protected_bytes = items[0].bytes();
+  out.protected_bytes = std::move(const_cast<Bytes&>(items[0].bytes()));
   if (out.protected_bytes.empty()) {
     out.protected_header = Value::MakeMap();  // RFC 9052: zero-length means empty
   } else {
@@ -197,9 +199,9 @@ Result<Sign1> ParseSign1(std::span<const uint8_t> envelope, const cbor::DecodeLi
     if (!phdr->is_map()) return Status::Rejected("COSE_Sign1 protected header must encode a map");
     out.protected_header = std::move(*phdr);
   }
-  out.unprotected = items[1];
-  if (items[2].is_bytes()) out.payload = items[2].bytes();
-  out.signature = items[3].bytes();
+  out.unprotected = std::move(items[1]);
+  if (items[2].is_bytes()) out.payload = std::move(const_cast<Bytes&>(items[2].bytes()));
+  out.signature = std::move(const_cast<Bytes&>(items[3].bytes()));
   return out;
 }
 

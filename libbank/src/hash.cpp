@@ -46,13 +46,6 @@ Bytes Sha(int bits, std::span<const uint8_t> data) {
 
 std::string DigestHex(const Digest& d) { return ToHex(d); }
 
-Result<Digest> DigestFromHex(std::string_view hex) {
-  if (hex.size() != 64) return Status::Rejected("digest must be 64 hex characters");
-  auto bytes = FromHex(hex);
-  if (!bytes.ok()) return bytes.status();
-  Digest d;
-  std::copy(bytes->begin(), bytes->end(), d.begin());
-  return d;
-}
+// DigestFromHex is in encoding.cpp, next to the hex table.
 
 }  // namespace bank

@@ -105,14 +105,26 @@ void ClaimSteps(const ReceiptLeaf& lc, const std::optional<Digest>& claims, cons
         ClaimsDigestCheck(expected.claims_step, expected.claims_source, claims, *expected.claims_digest));
 }
 
-std::string CacheKey(std::initializer_list<std::span<const uint8_t>> parts) {
-  std::string key;
-  for (auto p : parts) {
-    key += std::to_string(p.size());
-    key += ':';
-    key.append(reinterpret_cast<const char*>(p.data()), p.size());
-  }
-  return key;
+// Appends a length-prefixed part to a cache key, so that no two different
+// sequences of parts make the same key.
+void AppendKeyPart(std::string& key, std::span<const uint8_t> part) {
+  key += std::to_string(part.size());
+  key += ':';
+  key.append(reinterpret_cast<const char*>(part.data()), part.size());
+}
+
+// The key in `buffer` (reused across receipts: the shared-root case then
+// allocates nothing for its cache lookups).
+const std::string& CacheKey(std::string& buffer, std::initializer_list<std::span<const uint8_t>> parts) {
+  buffer.clear();
+  for (auto p : parts) AppendKeyPart(buffer, p);
+  return buffer;
+}
+
+// A node certificate in a key: its serial in certs_, which holds each
+// distinct PEM once, stands for those exact PEM bytes.
+std::span<const uint8_t> SerialBytes(const size_t& serial) {
+  return {reinterpret_cast<const uint8_t*>(&serial), sizeof serial};
 }
 
 bool IsDerSignature(const PublicKey& key, std::span<const uint8_t> der) {
@@ -132,6 +144,7 @@ const ReceiptVerifier::ParsedCert& ReceiptVerifier::NodeCert(const std::string& 
   auto it = certs_.find(pem);
   if (it != certs_.end()) return it->second;
   ParsedCert parsed;
+  parsed.serial = certs_.size();
   auto cert = Certificate::FromPem(pem, "node certificate");
   if (!cert.ok()) {
     parsed.error = cert.status().message();
@@ -148,8 +161,9 @@ const ReceiptVerifier::ParsedCert& ReceiptVerifier::NodeCert(const std::string& 
 }
 
 const ReceiptVerifier::Chain& ReceiptVerifier::Endorsements(const Receipt& r, const ParsedCert& node) {
-  std::string key = CacheKey({AsBytes(r.node_cert_pem)});
-  for (const auto& e : r.service_endorsements) key += CacheKey({AsBytes(e)});
+  std::string& key = key_buffer_;
+  CacheKey(key, {SerialBytes(node.serial)});
+  for (const auto& e : r.service_endorsements) AppendKeyPart(key, AsBytes(e));
   if (auto it = chains_.find(key); it != chains_.end()) {
     ++stats_.endorsement_cache_hits;
     return it->second;
@@ -202,7 +216,7 @@ const ReceiptVerifier::Chain& ReceiptVerifier::Endorsements(const Receipt& r, co
                                              " trust anchor(s): the receipt is from another service, or an "
                                              "endorsement of a previous service identity is missing"));
   }();
-  return chains_.emplace(std::move(key), std::move(chain)).first->second;
+  return chains_.emplace(key, std::move(chain)).first->second;
 }
 
 ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const Expected& expected_in) {
@@ -276,7 +290,7 @@ ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const Expected& expected
   if (!node.ok) {
     rep.checks.push_back(Fail("root_signature", "not checked: the node certificate is unusable"));
   } else {
-    std::string key = CacheKey({AsBytes(r.node_cert_pem), root, r.signature});
+    const std::string& key = CacheKey(key_buffer_, {SerialBytes(node.serial), root, r.signature});
     bool ok;
     if (auto it = signatures_.find(key); it != signatures_.end()) {
       ++stats_.signature_cache_hits;
@@ -284,7 +298,7 @@ ReceiptReport ReceiptVerifier::Verify(const Receipt& r, const Expected& expected
     } else {
       ++stats_.signatures_verified;
       ok = node.key.VerifyDigest(root, r.signature);
-      signatures_.emplace(std::move(key), ok);
+      signatures_.emplace(key, ok);
     }
     if (ok) {
       rep.checks.push_back(Pass("root_signature",
@@ -352,7 +366,7 @@ ReceiptReport ReceiptVerifier::Verify(const CoseReceipt& r, const Expected& expe
     rep.checks.push_back(Skip("anchor", kNoAnchor));
     return rep;
   }
-  std::string key = CacheKey({r.protected_header, root, r.signature});
+  const std::string& key = CacheKey(key_buffer_, {r.protected_header, root, r.signature});
   int found = -1;
   if (auto it = cose_signatures_.find(key); it != cose_signatures_.end()) {
     ++stats_.signature_cache_hits;
@@ -369,7 +383,7 @@ ReceiptReport ReceiptVerifier::Verify(const CoseReceipt& r, const Expected& expe
         break;
       }
     }
-    cose_signatures_.emplace(std::move(key), found);
+    cose_signatures_.emplace(key, found);
   }
   if (found >= 0) {
     const TrustAnchor& a = anchors_.all()[found];

@@ -508,3 +508,53 @@ TEST_CASE("Malformed COSE receipts are refused with the element named", "[receip
     REQUIRE_THAT(r.status().message(), Catch::Contains(what));
   }
 }
+
+// ParseCoseReceipt reads CCF's canonical shape on a fast path and anything
+// else with the generic decoder: both must find the same receipt, and no
+// change of a byte may yield a receipt that still verifies.
+TEST_CASE("COSE receipts parse alike on the fast and the generic path", "[receipt][cose]") {
+  TestService svc;
+  for (uint64_t s = 1; s <= 9; ++s) svc.Add(std::nullopt, s);
+  const Bytes good = svc.IssueCose(4);
+  const auto fast = ParseCoseReceipt(good);
+  REQUIRE(fast.ok());
+
+  // The same receipt, its unprotected header with one more entry: valid, but
+  // not the canonical shape, so the generic decoder reads it.
+  cbor::Value msg = *cbor::Decode(good);
+  cbor::Value::Array parts = msg.tagged().array();
+  parts[1].Set(cbor::Value::Int(7), cbor::Value::Text("extra"));
+  const Bytes other = cbor::Encode(cbor::Value::Tag(18, cbor::Value::MakeArray(parts)));
+  const auto generic = ParseCoseReceipt(other);
+  REQUIRE(generic.ok());
+  REQUIRE(generic->protected_header == fast->protected_header);
+  REQUIRE(generic->alg == fast->alg);
+  REQUIRE(generic->vds == fast->vds);
+  REQUIRE(generic->kid == fast->kid);
+  REQUIRE(generic->issued_at == fast->issued_at);
+  REQUIRE(generic->signed_txid == fast->signed_txid);
+  REQUIRE(generic->leaf.write_set_digest == fast->leaf.write_set_digest);
+  REQUIRE(generic->leaf.commit_evidence == fast->leaf.commit_evidence);
+  REQUIRE(generic->leaf.claims_digest == fast->leaf.claims_digest);
+  REQUIRE(generic->signature == fast->signature);
+  REQUIRE(generic->proof.size() == fast->proof.size());
+  for (size_t i = 0; i < fast->proof.size(); ++i) {
+    REQUIRE(generic->proof[i].side == fast->proof[i].side);
+    REQUIRE(generic->proof[i].hash == fast->proof[i].hash);
+  }
+
+  ReceiptVerifier v(svc.service_cert);
+  REQUIRE(v.Verify(*fast).verified());
+  REQUIRE(v.Verify(*generic).verified());
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (uint8_t flip : {0x01, 0x20, 0x80}) {
+      Bytes bad = good;
+      bad[i] ^= flip;
+      auto r = ParseCoseReceipt(bad);
+      INFO("byte " << i << " ^ " << int{flip});
+      if (r.ok()) REQUIRE_FALSE(v.Verify(*r).verified());
+    }
+    REQUIRE_FALSE(ParseCoseReceipt(std::span<const uint8_t>(good).first(i)).ok());  // truncated
+  }
+  REQUIRE(v.Verify(*ParseCoseReceipt(good)).verified());
+}

@@ -105,6 +105,7 @@ class ReceiptVerifier {
   // A node certificate with what each receipt needs from it computed once
   // (encoding a public key is far dearer than a receipt's hashing).
   struct ParsedCert {
+    size_t serial = 0;  // its order in certs_: cache keys use it for the PEM
     bool ok = false;
     Certificate cert;
     PublicKey key;
@@ -121,9 +122,12 @@ class ReceiptVerifier {
 
   TrustAnchors anchors_;
   std::unordered_map<std::string, ParsedCert> certs_;
+  // Keys are length-prefixed byte strings compared exactly; a node
+  // certificate appears as its ParsedCert::serial (one per distinct PEM).
   std::unordered_map<std::string, bool> signatures_;      // cert || root || signature → verified
   std::unordered_map<std::string, int> cose_signatures_;  // protected || root || sig → anchor, -1
   std::unordered_map<std::string, Chain> chains_;         // cert || endorsements → outcome
+  std::string key_buffer_;                                // the key being looked up
   VerifyStats stats_;
 };
 
