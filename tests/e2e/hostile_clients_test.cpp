@@ -41,6 +41,14 @@ long ProcStatusKb(pid_t pid, const std::string& key) {
   return -1;
 }
 
+// `answer` is an HTTP/1.1 response with `status` and CCF's error body
+// naming `code`.
+void CheckCcfError(const std::string& answer, int status, const std::string& code) {
+  INFO(answer.substr(0, 300));
+  CHECK(answer.rfind("HTTP/1.1 " + std::to_string(status), 0) == 0);
+  CHECK(CountOf(answer, "\"" + code + "\"") == 1);
+}
+
 std::unique_ptr<RawConnection> TlsConnection(const BankdProcess& bankd, const RawTlsContext& tls) {
   auto c = std::make_unique<RawConnection>(bankd.port());
   std::string error;
@@ -117,8 +125,7 @@ TEST_CASE("past max_open_sessions_soft: 503 SessionCapExhausted, past _hard: clo
     held.push_back(TlsConnection(bankd, tls));
     REQUIRE(held.back()->Send(kStateRequest));
     const std::string answer = held.back()->ReadUntil("}", kDeadline);
-    CHECK(answer.rfind("HTTP/1.1 503", 0) == 0);
-    CHECK(CountOf(answer, "\"SessionCapExhausted\"") == 1);
+    CheckCcfError(answer, 503, "SessionCapExhausted");
     CHECK(held.back()->WaitClosed(kDeadline));
   }
   // The 7th (6 still open on bankd's side until it sees them close) is cut
@@ -172,8 +179,7 @@ TEST_CASE("a 100 MB body gets 413 RequestBodyTooLarge, declared or chunked", "[e
                 "Content-Length: 104857600\r\n\r\n"));
     // Answered as soon as the length is known, before the body.
     const std::string answer = SendUntilAnswered(*c, chunk, 1600);
-    CHECK(answer.rfind("HTTP/1.1 413", 0) == 0);
-    CHECK(CountOf(answer, "\"RequestBodyTooLarge\"") == 1);
+    CheckCcfError(answer, 413, "RequestBodyTooLarge");
     CHECK(c->WaitClosed(kDeadline));
   }
   SECTION("chunked, 100 MB") {
@@ -181,8 +187,7 @@ TEST_CASE("a 100 MB body gets 413 RequestBodyTooLarge, declared or chunked", "[e
     REQUIRE(
         c->Send("POST /app/deposit/a/b HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"));
     const std::string answer = SendUntilAnswered(*c, "10000\r\n" + chunk + "\r\n", 1600);
-    CHECK(answer.rfind("HTTP/1.1 413", 0) == 0);
-    CHECK(CountOf(answer, "\"RequestBodyTooLarge\"") == 1);
+    CheckCcfError(answer, 413, "RequestBodyTooLarge");
   }
   CheckStillServing(bankd);
 }
@@ -194,8 +199,7 @@ TEST_CASE("a 1 MB header gets 431 RequestHeaderTooLarge, so do too many headers"
     auto c = TlsConnection(bankd, tls);
     REQUIRE(c->Send("GET /node/state HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "));
     const std::string answer = SendUntilAnswered(*c, std::string(1 << 14, 'a'), 64);
-    CHECK(answer.rfind("HTTP/1.1 431", 0) == 0);
-    CHECK(CountOf(answer, "\"RequestHeaderTooLarge\"") == 1);
+    CheckCcfError(answer, 431, "RequestHeaderTooLarge");
   }
   SECTION("300 small headers (max_headers_count 256)") {
     auto c = TlsConnection(bankd, tls);
@@ -203,8 +207,7 @@ TEST_CASE("a 1 MB header gets 431 RequestHeaderTooLarge, so do too many headers"
     for (int i = 0; i < 300; ++i) request += "X-H" + std::to_string(i) + ": 1\r\n";
     REQUIRE(c->Send(request + "\r\n"));
     const std::string answer = c->ReadUntil("}", kDeadline);
-    CHECK(answer.rfind("HTTP/1.1 431", 0) == 0);
-    CHECK(CountOf(answer, "\"RequestHeaderTooLarge\"") == 1);
+    CheckCcfError(answer, 431, "RequestHeaderTooLarge");
   }
   CheckStillServing(bankd);
 }
