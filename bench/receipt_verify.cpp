@@ -89,7 +89,7 @@ Issued Issue(size_t n, bool sign_each, bank::Curve curve) {
   std::vector<bank::TxId> txids;
   for (size_t i = 0; i < n; ++i) {
     auto w = engine->Write([&](bankd::kv::Tx& tx) {
-      tx.Put("bank.accounts", fmt::format("user{}/current_account", i), fmt::format("{{\"balance\":{}}}", i));
+      tx.Put(fmt::format("user_accounts:user{}", i), "current_account", fmt::format("{{\"balance\":{}}}", i));
       tx.SetClaim(fmt::format("{:064x} sent {} to {:064x}", i, i + 1, i + 2));
       return true;
     });

@@ -25,27 +25,16 @@ std::string Escape(std::string_view s) {
   return out;
 }
 
-std::string Unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s.substr(i, 3) == "%25") {
-      out.push_back('%');
-      i += 2;
-    } else if (s.substr(i, 3) == "%2F") {
-      out.push_back('/');
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
+std::string AccountsTable(std::string_view user) {
+  std::string table(kAccountsPrefix);
+  table += user;
+  return table;
 }
-
-std::string AccountKey(const std::string& user, const std::string& account) {
+std::string HistoryPrefix(const std::string& user, const std::string& account) {
   return user + "/" + Escape(account);
 }
 std::string HistoryKey(const std::string& user, const std::string& account, uint64_t index) {
-  return fmt::format("{}/{:020}", AccountKey(user, account), index);
+  return fmt::format("{}/{:020}", HistoryPrefix(user, account), index);
 }
 std::string RangeEnd(const std::string& prefix) { return prefix + "0"; }
 
@@ -58,14 +47,17 @@ std::string IsoTime(int64_t ms) { return bank::FormatTime(static_cast<std::time_
 
 std::optional<Account> LoadAccount(const kv::Store& store, const std::string& user,
                                    const std::string& account) {
-  const std::string* value = store.Find(kAccounts, AccountKey(user, account));
+  const std::string* value = store.Find(AccountsTable(user), account);
   if (value == nullptr) return std::nullopt;
   return DecodeAccount(*value);
 }
 std::optional<Account> LoadAccount(const kv::Tx& tx, const std::string& user, const std::string& account) {
-  auto value = tx.Get(kAccounts, AccountKey(user, account));
+  auto value = tx.Get(AccountsTable(user), account);
   if (!value) return std::nullopt;
   return DecodeAccount(*value);
+}
+void StoreAccount(kv::Tx& tx, const std::string& user, const std::string& account, const Account& value) {
+  tx.Put(AccountsTable(user), account, Encode(value));
 }
 
 Response UnknownUser(const std::string& user) {
@@ -85,7 +77,7 @@ void Record(kv::Tx& tx, const std::string& user, const std::string& name, Accoun
   entry.account_name = name;
   entry.balance = account.balance;
   tx.Put(kHistory, HistoryKey(user, name, n), Encode(entry));
-  tx.Put(kAccounts, AccountKey(user, name), Encode(account));
+  StoreAccount(tx, user, name, account);
   index->push_back({user, name, n});
 }
 

@@ -5,13 +5,15 @@
 //
 // Tables (private; values in app/records.hpp's binary encoding, except
 // bank.idempotency's JSON and bank.totals' decimal text):
-//   bank.accounts      "<user_id>/<account>"        -> Account (available, reserved, creation, entries)
+//   user_accounts:<user_id>  "<account>"                  -> Account (available, reserved, creation, entries)
 //   bank.history       "<user_id>/<account>/<index>" -> HistoryEntry (index: 20 digits)
 //   bank.transactions  "<txid>"                      -> the TxLegs (user, account, index) it wrote
 //   bank.idempotency   "<caller_id>/<key>"           -> {"request","status","body","transaction_id"}
 //   bank.totals        "deposited"                   -> decimal sum of every deposit (128-bit)
-// Account names are escaped in keys ('%' -> %25, '/' -> %2F) so that '/'
-// separates fields unambiguously.
+// The accounts are CCF's banking sample's tables, one per user, keyed by
+// the account name as it is (ccf-app/src/tables.js names them alike).
+// In the other tables' keys account names are escaped ('%' -> %25,
+// '/' -> %2F) so that '/' separates fields unambiguously.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,7 @@
 
 namespace bankd::app {
 
-inline constexpr const char* kAccounts = "bank.accounts";
+inline constexpr std::string_view kAccountsPrefix = "user_accounts:";
 inline constexpr const char* kHistory = "bank.history";
 inline constexpr const char* kTxIndex = "bank.transactions";
 inline constexpr const char* kIdempotency = "bank.idempotency";
@@ -35,8 +37,10 @@ inline constexpr const char* kTotals = "bank.totals";
 inline constexpr const char* kDepositedKey = "deposited";
 
 std::string Escape(std::string_view s);
-std::string Unescape(std::string_view s);
-std::string AccountKey(const std::string& user, const std::string& account);
+// "user_accounts:<user>": the table of `user`'s accounts.
+std::string AccountsTable(std::string_view user);
+// "<user>/<escaped account>": the prefix of the account's history keys.
+std::string HistoryPrefix(const std::string& user, const std::string& account);
 std::string HistoryKey(const std::string& user, const std::string& account, uint64_t index);
 // Keys in [prefix + "/", prefix + "0"): '0' is the character after '/'.
 std::string RangeEnd(const std::string& prefix);
@@ -47,6 +51,7 @@ std::string IsoTime(int64_t ms);
 std::optional<Account> LoadAccount(const kv::Store& store, const std::string& user,
                                    const std::string& account);
 std::optional<Account> LoadAccount(const kv::Tx& tx, const std::string& user, const std::string& account);
+void StoreAccount(kv::Tx& tx, const std::string& user, const std::string& account, const Account& value);
 
 http::Response UnknownUser(const std::string& user);
 http::Response UnknownAccount(const std::string& user, const std::string& account);

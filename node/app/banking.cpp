@@ -89,9 +89,8 @@ Response CreateAccount(const Request& r, kv::Tx& tx, const bank::TxId& txid) {
   const std::string& name = r.param("account_name");
   if (auto bad = CheckAccountName(name)) return Invalid(*bad);
   if (!tx.Contains(tables::kUserCerts, user)) return UnknownUser(user);
-  const std::string key = AccountKey(user, name);
-  if (tx.Contains(kAccounts, key)) return Response::NoContent();
-  tx.Put(kAccounts, key, Encode(Account{0, NowMs(), txid, 0}));
+  if (tx.Contains(AccountsTable(user), name)) return Response::NoContent();
+  StoreAccount(tx, user, name, Account{0, NowMs(), txid, 0});
   return Response::NoContent();
 }
 
@@ -165,16 +164,10 @@ Response AccountInfo(const Request& r, const kv::Store& store) {
 
 Response ListAccounts(const Request& r, const kv::Store& store) {
   json accounts = json::array();
-  const std::string prefix = r.caller.id + "/";
-  store.ForEach(
-      kAccounts,
-      [&](const std::string& key, const std::string& value) {
-        if (auto a = DecodeAccount(value))
-          accounts.push_back(
-              AccountJson(r.caller.id, Unescape(std::string_view(key).substr(prefix.size())), *a));
-        return true;
-      },
-      prefix, RangeEnd(r.caller.id));
+  store.ForEach(AccountsTable(r.caller.id), [&](const std::string& name, const std::string& value) {
+    if (auto a = DecodeAccount(value)) accounts.push_back(AccountJson(r.caller.id, name, *a));
+    return true;
+  });
   return Response::Json({{"accounts", accounts}});
 }
 
@@ -183,7 +176,7 @@ Response History(const Request& r, const kv::Store& store) {
   if (!range.ok()) return Invalid(range.error);
   const std::string& name = r.param("account_name");
   if (!LoadAccount(store, r.caller.id, name)) return UnknownAccount(r.caller.id, name);
-  const std::string prefix = AccountKey(r.caller.id, name);
+  const std::string prefix = HistoryPrefix(r.caller.id, name);
   json entries = json::array();
   store.ForEach(
       kHistory,

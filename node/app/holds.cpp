@@ -79,7 +79,7 @@ Response Decide(const Request& r, kv::Tx& tx, const bank::TxId& txid, bool appro
     // balance + reserved never passes 2^64 - 1 (deposits and credits check
     // both), so the release cannot overflow.
     source->balance += t.value;
-    tx.Put(kAccounts, AccountKey(from, name), Encode(*source));
+    StoreAccount(tx, from, name, *source);
     SubtractOutgoing(tx, from, hold.value("held_at_ms", int64_t{0}), t.value);
   }
   hold["status"] = approve ? "Approved" : "Rejected";
@@ -120,12 +120,15 @@ Response One(const Request& r, const kv::Store& store) {
 Response Totals(const Request&, const kv::Store& store) {
   unsigned __int128 available = 0, reserved = 0, held = 0;
   uint64_t accounts = 0;
-  store.ForEach(kAccounts, [&](const std::string&, const std::string& value) {
-    if (auto a = DecodeAccount(value)) {
-      available += a->balance;
-      reserved += a->reserved;
-      ++accounts;
-    }
+  store.ForEachTable(kAccountsPrefix, [&](const std::string& table) {
+    store.ForEach(table, [&](const std::string&, const std::string& value) {
+      if (auto a = DecodeAccount(value)) {
+        available += a->balance;
+        reserved += a->reserved;
+        ++accounts;
+      }
+      return true;
+    });
     return true;
   });
   store.ForEach(kHolds, [&](const std::string&, const std::string& value) {
@@ -156,7 +159,7 @@ Response HoldTransfer(kv::Tx& tx, const bank::TxId& txid, const std::string& fro
   tx.Put(kHoldCounter, "next", std::to_string(id + 1));
   source.balance -= t.value;
   source.reserved += t.value;
-  tx.Put(kAccounts, AccountKey(from, name), Encode(source));
+  StoreAccount(tx, from, name, source);
   const json hold = {{"hold_id", std::to_string(id)},
                      {"from_user", from},
                      {"from_account", name},

@@ -31,6 +31,12 @@ void Store::ForEach(std::string_view table, const Visitor& visit, std::string_vi
     if (!visit(it->second->first, it->second->second.value)) return;
 }
 
+void Store::ForEachTable(std::string_view prefix,
+                         const std::function<bool(const std::string& name)>& visit) const {
+  for (auto t = tables_.lower_bound(prefix); t != tables_.end() && t->first.starts_with(prefix); ++t)
+    if (!visit(t->first)) return;
+}
+
 size_t Store::Size(std::string_view table) const {
   const Table* t = FindTable(table);
   return t == nullptr ? 0 : t->rows.size();

@@ -44,6 +44,9 @@ class Store {
   void ForEach(std::string_view table, const Visitor& visit, std::string_view from = {},
                std::string_view to = {}) const;
   size_t Size(std::string_view table) const;
+  // The names of the tables that start with `prefix`, in order (tables
+  // that are one per user, as CCF's banking app's user_accounts:<user>).
+  void ForEachTable(std::string_view prefix, const std::function<bool(const std::string& name)>& visit) const;
   // Applies the writes of the transaction `version`.
   void Apply(const WriteSet& writes, uint64_t version = 0);
   void Apply(WriteSet&& writes, uint64_t version = 0);  // moves the values in (replay)

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "bank/certificate.hpp"
 #include "bank/ledger_files.hpp"
@@ -36,6 +37,7 @@ void Spit(const std::string& path, const std::string& data) {
 
 struct Copy {
   std::string ledger, secret, service_cert;
+  std::string user0, user1;  // the seed's two users' ids
 };
 
 // Runs the seed scenario on a bankd with 4 KB chunks and copies what it
@@ -63,6 +65,8 @@ void SeedScenario(const TempDir& tmp, Copy* out) {
   fs::copy(bankd.ledger_dir(), out->ledger);
   fs::copy_file(node_dir + "/data/ledger_secret", out->secret);
   fs::copy_file(bankd.service_cert(), out->service_cert);
+  out->user0 = bankd.id("user0");
+  out->user1 = bankd.id("user1");
 }
 
 BankctlRun Audit(const Copy& c, const std::string& dir, bool with_secret) {
@@ -119,9 +123,20 @@ TEST_CASE("bankd's ledger is a CCF ledger that audits, reads and passes the inde
   json txs = read.json()["transactions"];
   CHECK(txs.size() == report["transactions"]);
   bool saw_claim = false;
-  for (const auto& tx : txs)
-    if (tx.contains("private_tables") && tx["private_tables"].contains("current_claim")) saw_claim = true;
+  std::set<std::string> account_writes;  // "<table> <key>"
+  for (const auto& tx : txs) {
+    if (!tx.contains("private_tables")) continue;
+    const json& tables = tx["private_tables"];
+    if (tables.contains("current_claim")) saw_claim = true;
+    CHECK_FALSE(tables.contains("bank.accounts"));
+    for (const auto& [name, table] : tables.items())
+      if (name.starts_with("user_accounts:"))
+        for (const auto& w : table["writes"]) account_writes.insert(name + " " + w["key"].get<std::string>());
+  }
   CHECK(saw_claim);
+  // The accounts are in CCF's banking sample's tables: user_accounts:<user_id>, keyed by account name.
+  CHECK(account_writes == std::set<std::string>{"user_accounts:" + c.user0 + " current_account",
+                                                "user_accounts:" + c.user1 + " savings_account"});
   auto jsonl =
       RunBankctl({"--output", "json", "ledger", "read", c.ledger, "--jsonl", "--tables", "signatures$"});
   REQUIRE(jsonl.exit_code == 0);
