@@ -118,6 +118,9 @@ class Value {
 
 // Deterministic encoding of `v`.
 bank::Bytes Encode(const Value& v);
+// The core deterministic order of encoded map keys (RFC 8949 section 4.2.1):
+// bytewise lexicographic, a shorter prefix first.
+bool EncodedKeyLess(const bank::Bytes& a, const bank::Bytes& b);
 
 struct DecodeLimits {
   size_t max_depth = 32;        // nesting of arrays, maps and tags
