@@ -15,9 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cctype>
 #include <cstdio>
 #include <list>
 #include <mutex>
@@ -27,11 +25,10 @@
 
 #include "bank/hash.hpp"
 #include "http/h2_connection.hpp"
-#include "http/url.hpp"
+#include "http/http1_connection.hpp"
 
 namespace bankd::http {
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
@@ -49,32 +46,6 @@ constexpr size_t kKeptOutput = 64 << 10;
 // Out of file descriptors (or another accept error): try again after this.
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 constexpr size_t kMaxBatchBytes = 1 << 20;  // write what is answered once it is this big
-
-// Appends `response` in HTTP/1.1 wire form. `head`: the headers of the
-// response only (with the body's length). RFC 9110: a 204 has no
-// Content-Length.
-void AppendResponse(const Response& response, bool keep_alive, bool head, std::string* out,
-                    unsigned version = 11) {
-  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
-  out->append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
-  out->append(reason.data(), reason.size()).append("\r\n");
-  for (const auto& [name, value] : response.headers)
-    out->append(name).append(": ").append(value).append("\r\n");
-  if (response.status != 204 && response.status != 304 && response.status >= 200)
-    out->append("content-length: ").append(std::to_string(response.body.size())).append("\r\n");
-  if (!keep_alive)
-    out->append("connection: close\r\n");
-  else if (version < 11)
-    out->append("connection: keep-alive\r\n");
-  out->append("\r\n");
-  if (!head) out->append(response.body);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The client certificate of an established TLS session, or null.
 std::shared_ptr<const ClientCertificate> PeerCertificate(SSL* ssl) {
@@ -170,6 +141,10 @@ class Session : public std::enable_shared_from_this<Session> {
           server_.handler, client_cert_,
           H2Limits{o.max_body_size, o.max_header_size, o.max_concurrent_streams_count, o.initial_window_size,
                    o.max_frame_size});
+    else if (!capped_)
+      http1_ = std::make_unique<Http1Connection>(
+          server_.handler, client_cert_, Http1Limits{o.max_body_size, o.max_header_size, o.max_headers_count},
+          server_.stopping);
     Process();
   }
 
@@ -182,7 +157,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (server_.stopping) return Close();
     busy_ = false;
     size_t chunk = kReadChunk;
-    if (buffer_.size() == 0 && !(parser_ && parser_->got_some())) {
+    if (buffer_.size() == 0 && !(http1_ && http1_->InRequest())) {
       // Idle between requests: hold (almost) no memory while waiting.
       if (buffer_.capacity() > kIdleReadChunk) buffer_.shrink_to_fit();
       if (out_.capacity() > kKeptOutput) std::string().swap(out_);
@@ -207,8 +182,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // timer).
   std::chrono::steady_clock::duration ReadTimeout() {
     const auto now = std::chrono::steady_clock::now();
-    const bool in_header = !h2_ && ((parser_ && parser_->got_some() && !parser_->is_header_done()) ||
-                                    (!parser_ && buffer_.size() > 0));
+    const bool in_header = http1_ && http1_->InHeader();
     if (!in_header) {
       header_deadline_.reset();
       return server_.options.idle_timeout;
@@ -226,39 +200,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (capped_) return RefuseCapped();
     if (h2_) return ProcessH2();
     out_.clear();
-    bool close = false;
-    while (!close && out_.size() < kMaxBatchBytes) {
-      if (!parser_) {
-        parser_.emplace();
-        parser_->eager(true);
-        parser_->body_limit(server_.options.max_body_size);
-        parser_->header_limit(server_.options.max_header_size);
-      }
-      beast::error_code ec;
-      if (buffer_.size() == 0) break;
-      buffer_.consume(parser_->put(buffer_.data(), ec));
-      if (ec == bhttp::error::need_more) break;
-      if (ec) {
-        AppendResponse(ParseFailure(ec), false, false, &out_);
-        close = true;
-        break;
-      }
-      if (!parser_->is_done()) continue;
-      auto message = parser_->release();
-      parser_.reset();
-      header_deadline_.reset();
-      if (static_cast<size_t>(std::distance(message.begin(), message.end())) >
-          server_.options.max_headers_count) {
-        AppendResponse(Response::Error(431, "RequestHeaderTooLarge",
-                                       "Request has more than " +
-                                           std::to_string(server_.options.max_headers_count) + " headers"),
-                       false, false, &out_);
-        close = true;
-        break;
-      }
-      close = !Answer(message);
-    }
-    WriteOut(close);
+    const auto progress = http1_->Process(static_cast<const char*>(buffer_.data().data()), buffer_.size(),
+                                          kMaxBatchBytes, &out_);
+    buffer_.consume(progress.used);
+    // The next header block has header_timeout from its own first byte.
+    if (progress.requests > 0) header_deadline_.reset();
+    WriteOut(progress.close);
   }
 
   // Sends out_ (or reads on when there is nothing to send), then closes or
@@ -280,9 +227,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (buffer_.size() == 0) return Read();
     buffer_.consume(buffer_.size());
     out_.clear();
-    AppendResponse(Response::Error(503, "SessionCapExhausted",
-                                   "Service is currently busy and unable to serve new connections"),
-                   false, false, &out_);
+    Http1Connection::AppendClosing(
+        Response::Error(503, "SessionCapExhausted",
+                        "Service is currently busy and unable to serve new connections"),
+        &out_);
     WriteOut(true);
   }
 
@@ -299,39 +247,6 @@ class Session : public std::enable_shared_from_this<Session> {
     WriteOut(!ok || h2_->Finished());
   }
 
-  Response ParseFailure(const beast::error_code& ec) const {
-    if (ec == bhttp::error::body_limit)
-      return Response::Error(
-          413, "RequestBodyTooLarge",
-          "Request body exceeds the maximum of " + std::to_string(server_.options.max_body_size) + " bytes");
-    if (ec == bhttp::error::header_limit)
-      return Response::Error(431, "RequestHeaderTooLarge",
-                             "Request header exceeds the maximum of " +
-                                 std::to_string(server_.options.max_header_size) + " bytes");
-    return Response::Text(400, "Unable to parse data as a HTTP request. Error message is: " + ec.message());
-  }
-
-  // Runs one request and appends its response; false when the connection
-  // must close after it.
-  bool Answer(bhttp::request<bhttp::string_body>& req) {
-    Request request;
-    request.method = std::string(req.method_string());
-    SplitTarget(std::string_view(req.target().data(), req.target().size()), &request.path,
-                &request.query_string);
-    if (!request.query_string.empty()) request.query = ParseQuery(request.query_string);
-    request.headers.reserve(8);
-    for (const auto& field : req) {
-      std::string name = Lower(std::string_view(field.name_string().data(), field.name_string().size()));
-      request.AddHeader(std::move(name), std::string_view(field.value().data(), field.value().size()));
-    }
-    request.body = std::move(req.body());
-    request.client_cert = client_cert_;
-    const bool keep_alive = req.keep_alive() && !server_.stopping;
-    const bool head = req.method() == bhttp::verb::head;
-    AppendResponse(server_.handler(request), keep_alive, head, &out_, req.version());
-    return keep_alive;
-  }
-
   void Close() {
     busy_ = true;
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
@@ -341,9 +256,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::ssl_stream<beast::tcp_stream> stream_;
   ServerState& server_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::string out_;                   // responses of the current batch
-  std::unique_ptr<H2Connection> h2_;  // set when ALPN chose h2
+  std::string out_;                         // responses of the current batch
+  std::unique_ptr<H2Connection> h2_;        // set when ALPN chose h2
+  std::unique_ptr<Http1Connection> http1_;  // set otherwise, unless capped_
   bool goaway_sent_ = false;
   std::shared_ptr<const ClientCertificate> client_cert_;
   const bool capped_;
