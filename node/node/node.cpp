@@ -101,6 +101,10 @@ bank::Status Node::Init() {
     engine_->Sign();
     RefreshNodeInfo();
   }
+  // As a CCF node opens its service only once the genesis is committed:
+  // from the first request on, /gov/service/transactions/commit names a
+  // durable transaction (never seqno 0, whose status is Invalid).
+  engine_->Flush();
   router_ = std::make_unique<http::Router>(*engine_);
   RegisterEndpoints();
   return bank::Status::OK();

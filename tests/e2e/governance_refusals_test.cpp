@@ -333,6 +333,8 @@ TEST_CASE("governance reads in both API shapes", "[e2e][governance]") {
   REQUIRE(commit.ok());
   auto txid = TxId::Parse(json::parse(commit->body)["transactionId"].get<std::string>());
   REQUIRE(txid);
+  // bankd serves only once its opening transactions are durable.
+  CHECK(txid->seqno >= 1);
   auto status = g.http.Get("/gov/service/transactions/" + txid->ToString() + kV);
   REQUIRE(status.ok());
   CHECK(json::parse(status->body)["status"] == "Committed");
