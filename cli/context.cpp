@@ -8,6 +8,7 @@
 
 #include "bank/certificate.hpp"
 #include "bank/encoding.hpp"
+#include "bank/json_text.hpp"
 #include "cli.hpp"
 
 namespace bankctl {
@@ -119,7 +120,7 @@ Result<std::string> Context::ResolveId(const std::string& name_or_id) const {
 void Context::Emit(const nlohmann::json& value, const std::string& text) const {
   emitted_ = true;
   if (json()) {
-    std::cout << value.dump(2) << '\n';
+    std::cout << bank::JsonText(value, 2) << '\n';
   } else if (!text.empty()) {
     std::cout << text;
     if (text.back() != '\n') std::cout << '\n';

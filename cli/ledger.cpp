@@ -8,6 +8,7 @@
 #include <memory>
 #include <regex>
 
+#include "bank/json_text.hpp"
 #include "bank/ledger_audit.hpp"
 #include "bank/ledger_display.hpp"
 #include "bank/ledger_secret.hpp"
@@ -171,7 +172,7 @@ Status Read(Context& ctx, const ReadArgs& a) {
         if (!private_error.empty()) tx["private_error"] = private_error;
       }
       if (a.jsonl)
-        std::cout << tx.dump() << '\n';
+        std::cout << bank::JsonText(tx) << '\n';
       else
         all.push_back(std::move(tx));
       continue;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "bank/json_text.hpp"
 #include "cli.hpp"
 
 namespace {
@@ -18,7 +19,7 @@ int Fail(const bank::Status& status, bool json) {
     nlohmann::json out;
     out["error"]["code"] = bank::CodeName(status.code());
     out["error"]["message"] = status.message();
-    std::cout << out.dump(2) << std::endl;
+    std::cout << bank::JsonText(out, 2) << std::endl;
   } else {
     std::cerr << "bankctl: " << status.message() << std::endl;
   }

@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "bank/json_text.hpp"
 #include "bank/key.hpp"
 
 namespace bank {
@@ -15,12 +16,6 @@ using nlohmann::json;
 
 Status Invalid(const std::string& what) { return Status::InputFile("bankd config: " + what); }
 
-// A key or value of the file as an error message shows it: quoted, with
-// control characters escaped, so that the message stays one line.
-std::string Quote(const std::string& s) {
-  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 std::string Resolve(const std::string& base, const std::string& path) {
   if (path.empty() || fs::path(path).is_absolute() || base.empty()) return path;
   return (fs::path(base) / path).lexically_normal().string();
@@ -30,7 +25,7 @@ Status CheckKeys(const json& object, const std::string& where, std::initializer_
   if (!object.is_object()) return Invalid(where + " must be an object");
   std::set<std::string> known(allowed.begin(), allowed.end());
   for (const auto& [key, value] : object.items())
-    if (!known.count(key)) return Invalid("unknown key " + Quote(key) + " in " + where);
+    if (!known.count(key)) return Invalid("unknown key " + Quoted(key) + " in " + where);
   return Status::OK();
 }
 
@@ -95,10 +90,10 @@ Result<uint64_t> ParseByteSize(const json& value) {
   else if (unit == "GB")
     shift = 30;
   else if (!unit.empty() && unit != "B")
-    return Invalid("unknown size unit " + Quote(unit) + " (B, KB, MB, GB)");
+    return Invalid("unknown size unit " + Quoted(unit) + " (B, KB, MB, GB)");
   // "17179869184GB" is 2^64 bytes: it must not wrap around to 0.
   if (n > (std::numeric_limits<uint64_t>::max() >> shift))
-    return Invalid("size " + Quote(value.get<std::string>()) + " is too large");
+    return Invalid("size " + Quoted(value.get<std::string>()) + " is too large");
   return n << shift;
 }
 
@@ -116,13 +111,13 @@ Result<std::chrono::milliseconds> ParseDuration(const json& value) {
     else if (unit == "MIN")
       factor = 60000;
     else if (unit != "MS" && !unit.empty())
-      return Invalid("unknown duration unit " + Quote(unit) + " (ms, s, min)");
+      return Invalid("unknown duration unit " + Quoted(unit) + " (ms, s, min)");
   }
   // Milliseconds are signed: a count past their range would come out
   // negative (and a negative signature delay passed the "positive" check).
   constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<std::chrono::milliseconds::rep>::max());
   if (n > kMax / factor)
-    return Invalid("duration " + Quote(value.is_string() ? value.get<std::string>() : value.dump()) +
+    return Invalid("duration " + Quoted(value.is_string() ? value.get<std::string>() : value.dump()) +
                    " is too long");
   return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(n * factor));
 }
@@ -170,7 +165,7 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
         if (!san.is_string()) return Invalid("node_certificate.subject_alt_names must hold strings");
         const std::string s = san.get<std::string>();
         if (s.rfind("iPAddress:", 0) != 0 && s.rfind("dNSName:", 0) != 0)
-          return Invalid("subject alternative name " + Quote(s) + " must start with iPAddress: or dNSName:");
+          return Invalid("subject alternative name " + Quoted(s) + " must start with iPAddress: or dNSName:");
         c.subject_alt_names.push_back(s);
       }
     }
@@ -261,7 +256,7 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
   }
   size_t colon = c.rpc_address.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == c.rpc_address.size())
-    return Invalid("rpc_address must be HOST:PORT, got " + Quote(c.rpc_address));
+    return Invalid("rpc_address must be HOST:PORT, got " + Quoted(c.rpc_address));
   c.data_directory = Resolve(base, c.data_directory);
   c.ledger_directory = Resolve(base, c.ledger_directory);
   c.snapshots_directory = Resolve(base, c.snapshots_directory);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "bank/json_text.hpp"
+
 namespace bank::ledger {
 namespace {
 
@@ -119,7 +121,7 @@ Status ReadTables(Cursor& c, bool snapshot, std::vector<Table>* tables) {
     table.name = std::string(name);
     if (table.name.empty()) return c.Fail("empty table name");
     Status s = snapshot ? ReadSnapshotTable(c, &table) : ReadWriteSetTable(c, &table);
-    if (!s.ok()) return s.WithContext("table " + table.name);
+    if (!s.ok()) return s.WithContext("table " + Quoted(table.name));
     tables->push_back(std::move(table));
   }
   return Status::OK();

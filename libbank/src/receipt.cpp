@@ -1,6 +1,7 @@
 #include "bank/receipt.hpp"
 
 #include "bank/encoding.hpp"
+#include "bank/json_text.hpp"
 
 namespace bank {
 namespace {
@@ -13,8 +14,7 @@ Status Bad(const std::string& what) { return Status::InputFile("receipt: " + wha
 std::string Shown(const std::string& key) {
   constexpr size_t kMax = 40;
   // Cutting may split a UTF-8 sequence: replace what does not decode.
-  std::string quoted = json(key.size() > kMax ? key.substr(0, kMax) : key)
-                           .dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string quoted = Quoted(key.size() > kMax ? key.substr(0, kMax) : key);
   if (key.size() > kMax) quoted.insert(quoted.size() - 1, "...");
   return quoted;
 }

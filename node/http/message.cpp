@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include "bank/json_text.hpp"
 #include "http/ccf_error.hpp"
 
 namespace bankd::http {
@@ -45,7 +46,7 @@ Response Response::Json(const nlohmann::json& body, unsigned status) {
   Response r;
   r.status = status;
   r.headers.emplace_back("content-type", "application/json");
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = bank::JsonText(body);
   return r;
 }
 

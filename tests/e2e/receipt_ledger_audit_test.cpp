@@ -143,6 +143,32 @@ TEST_CASE("bankd's ledger is a CCF ledger that audits, reads and passes the inde
   CHECK(std::count(jsonl.out.begin(), jsonl.out.end(), '\n') >= 1);
 }
 
+// Found by fuzz_ledger_reader: a table name that is not UTF-8 made
+// `--output json ledger audit` abort (nlohmann's dump threw). Now the
+// report is JSON, the name is quoted with U+FFFD in place of the bad byte,
+// and the exit code says "not verified".
+TEST_CASE("a damaged ledger with non-UTF-8 names gets a JSON report, never an abort", "[e2e][ledger]") {
+  TempDir tmp;
+  const fs::path dir = tmp / "ledger";
+  fs::create_directories(dir);
+  fs::copy_file(
+      std::string(BANK_SOURCE_DIR) + "/tests/fuzz/corpus/ledger_reader/regression_invalid_utf8_table_name",
+      dir / "ledger_1");
+  // The table "p\x82blic:ccf.gov.members...": 0x82 shown as U+FFFD (EF BF BD).
+  const std::string shown = std::string("table \"p") + "\xEF\xBF\xBD" + "blic:";
+  auto json_run = RunBankctl({"--output", "json", "ledger", "audit", dir.string(), "--uncommitted"});
+  INFO(json_run.out << json_run.err);
+  CHECK(json_run.exit_code == 7);
+  json report = json_run.json();
+  CHECK(report["verified"] == false);
+  REQUIRE(report["problems"].size() >= 1);
+  CHECK(report["problems"][0]["detail"].get<std::string>().find(shown) != std::string::npos);
+
+  auto text_run = RunBankctl({"ledger", "audit", dir.string(), "--uncommitted"});
+  CHECK(text_run.exit_code == 7);
+  CHECK(text_run.out.find(shown) != std::string::npos);
+}
+
 TEST_CASE("one flipped byte in bankd's ledger is caught and named", "[e2e][ledger]") {
   TempDir tmp;
   Copy c;

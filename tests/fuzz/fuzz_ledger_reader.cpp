@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "bank/json_text.hpp"
 #include "bank/ledger_audit.hpp"
 #include "bank/ledger_display.hpp"
 #include "bank/ledger_files.hpp"
@@ -94,6 +95,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.uncommitted = true;
   auto report = bl::AuditLedger({ScratchDir()}, options);
   Check(report.ok());
-  (void)report->ToJson().dump();
+  (void)bank::JsonText(report->ToJson(), 2);  // as `bankctl --output json ledger audit` prints it
   return 0;
 }
