@@ -44,7 +44,9 @@ Result<std::string> String(const json& object, const char* key, const std::strin
 bool SplitUnit(const std::string& text, uint64_t* number, std::string* unit) {
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0 || i > 18) return false;
+  // 19 digits always fit 64 bits, and every count ToJson writes has at most
+  // 19 (a duration in milliseconds is at most 2^63 - 1).
+  if (i == 0 || i > 19) return false;
   *number = std::stoull(text.substr(0, i));
   *unit = text.substr(i);
   for (auto& c : *unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

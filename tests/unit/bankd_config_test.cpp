@@ -31,3 +31,23 @@ TEST_CASE("bankd config: a size or duration that would wrap around is refused", 
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message().find("too long") != std::string::npos);
 }
+
+// Found by fuzz_bankd_config: 80,500,000,000,000 min was accepted, then
+// written as "4830000000000000000ms" (19 digits), which the reader refused
+// (it took at most 18): a config bankd wrote could not be read back.
+TEST_CASE("bankd config: every duration it accepts is written back readable", "[bankd_config]") {
+  auto config = bank::BankdConfig::FromJson(
+      json::parse(R"({"ledger_signatures": {"delay": "0080500000000000min"}})"), "/etc/bankd");
+  REQUIRE(config.ok());
+  CHECK(config->signature_delay.count() == 4830000000000000000ll);
+  const std::string written = config->ToJson().dump();
+  auto again = bank::BankdConfig::FromJson(json::parse(written), "/etc/bankd");
+  INFO(written);
+  REQUIRE(again.ok());
+  CHECK(again->signature_delay == config->signature_delay);
+  CHECK(again->ToJson().dump() == written);
+  // The longest duration there is, in milliseconds, as text.
+  CHECK(bank::ParseDuration(json("9223372036854775807ms"))->count() == 9223372036854775807ll);
+  // 20 digits never parse (they could pass 2^64).
+  CHECK_FALSE(bank::ParseDuration(json("10000000000000000000ms")).ok());
+}
