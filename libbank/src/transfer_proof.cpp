@@ -16,6 +16,12 @@ Status Missing(const std::string& field, const char* what) {
   return Status::InputFile(fmt::format("transfer proof: '{}' must be {}", field, what));
 }
 
+// An informative field: its text when present as a string, else empty.
+std::string OptionalText(const json& j, const char* field) {
+  auto it = j.find(field);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Result<std::string> Text(const json& j, const std::string& field) {
   auto it = j.find(field);
   if (it == j.end() || !it->is_string()) return Missing(field, "a string");
@@ -62,10 +68,9 @@ Result<TransferProof> ParseTransferProof(std::string_view content) {
   if (summary == j.end() || !summary->is_object()) return Missing("summary", "an object");
   BANK_ASSIGN_OR_RETURN(p.from, Text(*summary, "from"));
   BANK_ASSIGN_OR_RETURN(p.to, Text(*summary, "to"));
-  p.from_account =
-      summary->value("from_account", json("")).is_string() ? (*summary)["from_account"] : json("");
-  p.to_account = summary->value("to_account", json("")).is_string() ? (*summary)["to_account"] : json("");
-  p.time = summary->value("time", json("")).is_string() ? (*summary)["time"] : json("");
+  p.from_account = OptionalText(*summary, "from_account");
+  p.to_account = OptionalText(*summary, "to_account");
+  p.time = OptionalText(*summary, "time");
   auto amount = summary->find("amount");
   if (amount == summary->end() || !amount->is_number_unsigned())
     return Missing("summary.amount", "an integer");
