@@ -4,28 +4,18 @@
 #include "bank/transfer_proof.hpp"
 
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
+#include "bank/key.hpp"  // bank::ReadFile
 
 TEST_CASE("a transfer proof without its informative account names parses", "[transfer_proof]") {
   // "from_account" misspelled "from_cccount": reading it used to insert a
   // null into the summary and throw nlohmann's type_error 302 (an abort in
   // `bankctl receipt verify`).
-  const std::string text = Slurp(std::string(BANK_SOURCE_DIR) +
-                                 "/tests/fuzz/corpus/transfer_proof/regression_from_account_missing.json");
-  REQUIRE_FALSE(text.empty());
+  auto file = bank::ReadFile(std::string(BANK_SOURCE_DIR) +
+                             "/tests/fuzz/corpus/transfer_proof/regression_from_account_missing.json");
+  REQUIRE(file.ok());
+  const std::string& text = *file;
   auto proof = bank::ParseTransferProof(text);
   REQUIRE(proof.ok());
   CHECK(proof->from_account.empty());
