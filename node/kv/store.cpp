@@ -93,6 +93,7 @@ void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
   for (auto& t : tables) {
     Table& table = tables_[std::move(t.name)];
     table.version = t.version;
+    table.rows.reserve(t.writes.size());
     for (auto& w : t.writes) {
       if (!w.value) continue;  // a tombstone: nothing to hold
       auto [it, added] = table.rows.insert_or_assign(

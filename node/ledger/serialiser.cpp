@@ -67,14 +67,14 @@ bank::Result<bl::WriteSet> Serialiser::Writes(const bl::EntryFrame& frame,
 
 bank::Result<std::string> Serialiser::SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
                                                         const std::vector<uint64_t>& view_history,
-                                                        const std::vector<bl::Table>& tables) const {
+                                                        std::vector<bl::Table> tables) const {
   bl::PublicDomain domain;
   domain.type = bl::EntryType::kSnapshot;
   domain.version = static_cast<int64_t>(txid.seqno);
   domain.hash_at_snapshot.assign(reinterpret_cast<const char*>(leaf.data()), leaf.size());
   domain.view_history = view_history;
   std::vector<bl::Table> private_tables;
-  for (const auto& t : tables) (bl::IsPublicTable(t.name) ? domain.tables : private_tables).push_back(t);
+  for (auto& t : tables) (bl::IsPublicTable(t.name) ? domain.tables : private_tables).push_back(std::move(t));
   std::string public_bytes;
   bl::AppendPublicDomain(domain, &public_bytes);
   std::string private_plain;

@@ -42,10 +42,10 @@ class Serialiser {
   // The snapshot entry of the store at `txid` (the bytes before the
   // receipt): `tables` as kv::Store::Export gives them, `leaf` the Merkle
   // leaf of `txid`, `view_history` CCF's (element i: first seqno of view
-  // i + 1).
+  // i + 1). `tables` is taken by value: moved in, it is never copied.
   bank::Result<std::string> SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
                                               const std::vector<uint64_t>& view_history,
-                                              const std::vector<bank::ledger::Table>& tables) const;
+                                              std::vector<bank::ledger::Table> tables) const;
   // Every table of a snapshot entry (public, then decrypted private),
   // kVerifyFailed when its GCM tag does not verify.
   bank::Result<std::vector<bank::ledger::Table>> SnapshotTables(const bank::ledger::EntryFrame& frame,

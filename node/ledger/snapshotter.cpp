@@ -55,18 +55,18 @@ void Snapshotter::Run() {
     if (stop_) return;
     SnapshotCapture capture = std::move(*waiting_);
     waiting_.reset();
-    Write(capture, lock);
+    Write(std::move(capture), lock);
   }
 }
 
-void Snapshotter::Write(const SnapshotCapture& capture, std::unique_lock<std::mutex>& lock) {
+void Snapshotter::Write(SnapshotCapture capture, std::unique_lock<std::mutex>& lock) {
   const std::string name_of = "snapshot at " + capture.txid.ToString();
   auto warn = [&](const std::string& why) {
     std::fprintf(stderr, "bankd: ledger: %s not written: %s\n", name_of.c_str(), why.c_str());
   };
   lock.unlock();
-  auto bytes =
-      serialiser_.SerialiseSnapshot(capture.txid, capture.leaf, capture.view_history, capture.tables);
+  auto bytes = serialiser_.SerialiseSnapshot(capture.txid, capture.leaf, capture.view_history,
+                                             std::move(capture.tables));
   std::optional<bank::TxId> evidence;
   if (bytes.ok()) evidence = hooks_.append_evidence(capture.txid.seqno, bank::Sha256(*bytes));
   lock.lock();

@@ -78,7 +78,7 @@ class Snapshotter {
  private:
   void Run();
   // Serialises, records the evidence, waits for its receipt, writes.
-  void Write(const SnapshotCapture& capture, std::unique_lock<std::mutex>& lock);
+  void Write(SnapshotCapture capture, std::unique_lock<std::mutex>& lock);
 
   const std::string directory_;
   const Serialiser& serialiser_;

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cinttypes>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -82,6 +84,19 @@ std::string WaitSettled(HttpClient& client, const TxId& txid) {
   return status;
 }
 
+// Wall time of each phase of a cycle, for the progress line: it shows
+// where a long run's time goes as the ledger grows.
+struct Phases {
+  std::string text = "ms:";
+  template <typename F>
+  void Time(const char* name, F&& phase) {
+    const auto start = Clock::now();
+    phase();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    text += fmt::format(" {} {}", name, ms);
+  }
+};
+
 // An operation was refused: only a transfer beyond the balance may be.
 bool ExpectedRefusal(const Response& r) {
   auto e = r.ccf_error();
@@ -104,21 +119,23 @@ class Harness {
       const auto kill_after = std::chrono::milliseconds(
           std::uniform_int_distribution<int>(settings_.min_kill_ms, settings_.max_kill_ms)(rng_));
       const uint64_t before = journal_.totals().ops;
-      Load(kill_after);
-      Audit();
-      bankd_.Start();
+      Phases phases;
+      phases.Time("load", [&] { Load(kill_after); });
+      phases.Time("audit", [&] { Audit(); });
+      phases.Time("restart", [&] { bankd_.Start(); });
       CheckSnapshots();
-      Settle();
+      phases.Time("settle", [&] { Settle(); });
       CheckCommittedKept();
-      CheckReceipts();
-      CheckState();
+      phases.Time("receipts", [&] { CheckReceipts(); });
+      phases.Time("state", [&] { CheckState(); });
       const auto t = journal_.totals();
       std::printf(
           "cycle %d/%d: killed %lld ms into the load; %llu operations sent; total %llu committed, %llu "
-          "resent after restarts; %zu snapshot(s) on disk; %zu problem(s)\n",
+          "resent after restarts; %zu snapshot(s) written; %zu problem(s); %s\n",
           cycle_, settings_.cycles, static_cast<long long>(kill_after.count()),
           static_cast<unsigned long long>(t.ops - before), static_cast<unsigned long long>(t.committed),
-          static_cast<unsigned long long>(t.resent), outcome_.snapshots, problems_.lines().size());
+          static_cast<unsigned long long>(t.resent), outcome_.snapshots, problems_.lines().size(),
+          phases.text.c_str());
       std::fflush(stdout);
     }
     outcome_.cycles = settings_.cycles;
@@ -132,13 +149,17 @@ class Harness {
     test::BankdOptions o;
     o.members = s.members;
     o.users = s.users;
-    // Frequent signatures: kills land in and around them.
-    o.signature_tx_count = 10;
+    // Frequent signatures (every 50 ms under the load): kills land in and
+    // around them. Each costs an ECDSA check in every full audit and a read
+    // at every restart, so not more often than every 100 transactions.
+    o.signature_tx_count = 100;
     o.signature_delay = std::chrono::milliseconds(50);
     // Frequent snapshots too (each ends a chunk and adds an evidence
     // transaction): kills land while one is built, written or renamed, and
-    // restarts start from the latest that verifies.
-    o.snapshot_tx_count = 200;
+    // restarts start from the latest that verifies. A snapshot holds the
+    // whole store, which grows with every operation, so a shorter interval
+    // makes a long run's cost grow with the square of its length.
+    o.snapshot_tx_count = 1000;
     return o;
   }
 
@@ -242,11 +263,25 @@ class Harness {
     }
   }
 
+  // Full audits (from seqno 1) after each of the first 20 cycles, every
+  // 100th and the last. The others audit from the newest snapshot (its
+  // receipt verified first) to the end: that covers everything written
+  // since, the torn tail included, while the part before it was audited
+  // when it was the tail. A full audit's cost grows with the ledger (one
+  // ECDSA check per signature, one every 10 transactions here), so doing
+  // it every cycle made long runs quadratic.
+  bool FullAuditDue() const { return cycle_ <= 20 || cycle_ % 100 == 0 || cycle_ == settings_.cycles; }
+
   // bankd is down: its ledger directory must audit as it is, the open
   // chunk included (a short cycle may not have completed a chunk yet).
   void Audit() {
-    auto r = test::RunBankctl({"--output", "json", "ledger", "audit", "--uncommitted", bankd_.ledger_dir(),
-                               "--service-cert", bankd_.service_cert()});
+    std::vector<std::string> args = {"--output",       "json",
+                                     "ledger",         "audit",
+                                     "--uncommitted",  bankd_.ledger_dir(),
+                                     "--service-cert", bankd_.service_cert()};
+    const std::string snapshot = FullAuditDue() ? "" : NewestSnapshot();
+    if (!snapshot.empty()) args.insert(args.end(), {"--snapshot", snapshot});
+    auto r = test::RunBankctl(args);
     if (r.exit_code != 0)
       problems_.Add(fmt::format("cycle {}: bankctl ledger audit exited {}: {}{}", cycle_, r.exit_code, r.err,
                                 r.out.substr(0, 2000)));
@@ -398,15 +433,37 @@ class Harness {
     return outcome_;
   }
 
+  // The committed snapshots on disk, oldest first (CCF's names,
+  // snapshot_<seqno>_<evidence seqno>.committed).
+  std::vector<std::pair<uint64_t, std::string>> CommittedSnapshots() const {
+    namespace fs = std::filesystem;
+    std::vector<std::pair<uint64_t, std::string>> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(bankd_.snapshots_dir(), ec)) {
+      const std::string name = e.path().filename().string();
+      uint64_t seqno = 0;
+      if (e.path().extension() == ".committed" &&
+          std::sscanf(name.c_str(), "snapshot_%" SCNu64 "_", &seqno) == 1)
+        out.emplace_back(seqno, e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::string NewestSnapshot() const {
+    auto all = CommittedSnapshots();
+    return all.empty() ? "" : all.back().second;
+  }
+
   // Every snapshot bankd finished writing must be one it can start from: a
   // kill mid-snapshot leaves no file under a snapshot's committed name.
+  // Once bankd has started, all but the newest two are deleted, as an
+  // operator would: each holds the whole store, and a long run would
+  // otherwise fill the disk.
   void CheckSnapshots() {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    size_t count = 0;
-    for (const auto& e : fs::directory_iterator(bankd_.snapshots_dir(), ec))
-      if (e.path().extension() == ".committed") ++count;
-    outcome_.snapshots = count;
+    auto all = CommittedSnapshots();
+    for (const auto& s : all) snapshots_seen_.insert(s.second);
+    outcome_.snapshots = snapshots_seen_.size();
+    for (size_t i = 0; i + 2 < all.size(); ++i) std::filesystem::remove(all[i].second);
     std::ifstream log(bankd_.log_path());
     size_t skipped = 0;
     for (std::string line; std::getline(log, line);)
@@ -417,7 +474,9 @@ class Harness {
   }
 
   Settings settings_;
-  size_t snapshots_skipped_ = 0;  // lines already seen in bankd's log
+  size_t snapshots_skipped_ = 0;
+  std::set<std::string>
+      snapshots_seen_;  // committed snapshot files bankd wrote  // lines already seen in bankd's log
   std::mt19937_64 rng_;
   Journal journal_;
   BankdProcess bankd_;
