@@ -297,16 +297,20 @@ std::string GcmIv(const TxId& txid, bool snapshot) {
 std::string SerialiseEntry(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
                            std::string_view public_domain, std::string_view private_domain) {
   std::string out;
-  uint64_t size = kGcmHeaderSize + 8 + public_domain.size() + private_domain.size();
-  out.reserve(kEntryHeaderSize + size);
-  out.push_back(static_cast<char>(kFormatVersion));
-  out.push_back(static_cast<char>(flags));
-  PutLe(size, 6, &out);
-  out.append(gcm_tag);
-  out += GcmIv(txid, snapshot);
-  PutBlob(public_domain, &out);
+  out.reserve(kEntryHeaderSize + kGcmHeaderSize + 8 + public_domain.size() + private_domain.size());
+  AppendEntryHead(flags, gcm_tag, txid, snapshot, public_domain, private_domain.size(), &out);
   out.append(private_domain);
   return out;
+}
+
+void AppendEntryHead(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
+                     std::string_view public_domain, size_t private_size, std::string* out) {
+  out->push_back(static_cast<char>(kFormatVersion));
+  out->push_back(static_cast<char>(flags));
+  PutLe(kGcmHeaderSize + 8 + public_domain.size() + private_size, 6, out);
+  out->append(gcm_tag);
+  *out += GcmIv(txid, snapshot);
+  PutBlob(public_domain, out);
 }
 
 }  // namespace bank::ledger

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "bank/encoding.hpp"
@@ -14,6 +15,20 @@ namespace {
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
 const unsigned char* U(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+// Additional data (`out` null) or data, in pieces: EVP counts in int, and a
+// snapshot of a large store passes 2 GiB.
+bool CipherUpdate(EVP_CIPHER_CTX* ctx, unsigned char* out, std::string_view in) {
+  constexpr size_t kPiece = size_t{1} << 30;
+  for (size_t at = 0; at < in.size(); at += kPiece) {
+    const size_t n = std::min(kPiece, in.size() - at);
+    int len = 0;
+    if (EVP_CipherUpdate(ctx, out == nullptr ? nullptr : out + at, &len, U(in.substr(at, n)),
+                         static_cast<int>(n)) != 1)
+      return false;
+  }
+  return true;
+}
 
 Status CheckSizes(std::string_view secret, std::string_view iv) {
   if (secret.size() != kLedgerSecretSize) return Status::Usage("the ledger secret must be 32 bytes");
@@ -39,24 +54,26 @@ Result<std::string> NewLedgerSecret() {
   return secret;
 }
 
-Result<Sealed> SealDomains(std::string_view secret, std::string_view iv, std::string_view public_domain,
-                           std::string_view plaintext) {
+Result<std::string> SealEntry(std::string_view secret, uint8_t flags, const TxId& txid, bool snapshot,
+                              std::string_view public_domain, std::string_view plaintext, size_t spare) {
+  const std::string iv = GcmIv(txid, snapshot);
   BANK_RETURN_IF_ERROR(CheckSizes(secret, iv));
   CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
-  Sealed out;
-  out.ciphertext.resize(plaintext.size());
-  out.tag.resize(kGcmTagSize);
+  std::string out;
+  out.reserve(kEntryHeaderSize + kGcmHeaderSize + 8 + public_domain.size() + plaintext.size() + spare);
+  AppendEntryHead(flags, std::string(kGcmTagSize, '\0'), txid, snapshot, public_domain, plaintext.size(),
+                  &out);
+  const size_t ciphertext_at = out.size();
+  out.resize(ciphertext_at + plaintext.size());
+  auto* ciphertext = reinterpret_cast<unsigned char*>(out.data() + ciphertext_at);
+  auto* tag = reinterpret_cast<unsigned char*>(out.data() + kEntryHeaderSize);  // the tag follows the header
   int len = 0;
   bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmIvSize, nullptr) == 1 &&
             EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, U(secret), U(iv)) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), nullptr, &len, U(public_domain),
-                              static_cast<int>(public_domain.size())) == 1;
-  if (ok && !plaintext.empty())
-    ok = EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.ciphertext.data()), &len,
-                           U(plaintext), static_cast<int>(plaintext.size())) == 1;
+            CipherUpdate(ctx.get(), nullptr, public_domain) && CipherUpdate(ctx.get(), ciphertext, plaintext);
   ok = ok && EVP_EncryptFinal_ex(ctx.get(), nullptr, &len) == 1 &&
-       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, out.tag.data()) == 1;
+       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, tag) == 1;
   if (!ok) return Status::Internal("AES-GCM encryption failed: " + TakeOpensslError());
   return out;
 }
@@ -70,11 +87,8 @@ Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame
   bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmIvSize, nullptr) == 1 &&
             EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, U(secret), U(frame.gcm_iv)) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), nullptr, &len, U(frame.public_domain),
-                              static_cast<int>(frame.public_domain.size())) == 1;
-  if (ok && !plain.empty())
-    ok = EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
-                           U(frame.private_domain), static_cast<int>(frame.private_domain.size())) == 1;
+            CipherUpdate(ctx.get(), nullptr, frame.public_domain) &&
+            CipherUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), frame.private_domain);
   ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag.data()) == 1;
   if (!ok) return Status::Internal("AES-GCM decryption failed: " + TakeOpensslError());
   if (EVP_DecryptFinal_ex(ctx.get(), nullptr, &len) != 1) {

@@ -23,6 +23,17 @@ void AppendTo(std::vector<bl::Table>* tables,
   }
 }
 
+// An upper bound of AppendTables' snapshot form of `tables`: each name,
+// key and versioned value with its size and at most 7 bytes of padding.
+size_t SnapshotTablesSize(const std::vector<bl::Table>& tables) {
+  size_t size = 0;
+  for (const auto& t : tables) {
+    size += 24 + t.name.size();
+    for (const auto& w : t.writes) size += 8 + w.key.size() + 7 + 16 + (w.value ? w.value->size() : 0) + 7;
+  }
+  return size;
+}
+
 }  // namespace
 
 bank::Result<SerialisedTx> Serialiser::Serialise(const bank::TxId& txid, const bl::WriteSet& writes,
@@ -45,10 +56,8 @@ bank::Result<SerialisedTx> Serialiser::Serialise(const bank::TxId& txid, const b
   std::string private_plain;
   bl::AppendTables(private_tables, false, &private_plain);
 
-  std::string iv = bl::GcmIv(txid, false);
-  BANK_ASSIGN_OR_RETURN(auto sealed, bl::SealDomains(secret_, iv, public_bytes, private_plain));
   SerialisedTx out;
-  out.bytes = bl::SerialiseEntry(flags, sealed.tag, txid, false, public_bytes, sealed.ciphertext);
+  BANK_ASSIGN_OR_RETURN(out.bytes, bl::SealEntry(secret_, flags, txid, false, public_bytes, private_plain));
   out.write_set_digest = bank::Sha256(out.bytes);
   out.leaf = bank::Sha256Concat({out.write_set_digest, *domain.commit_evidence_digest, claims_digest});
   return out;
@@ -78,10 +87,14 @@ bank::Result<std::string> Serialiser::SerialiseSnapshot(const bank::TxId& txid, 
   std::string public_bytes;
   bl::AppendPublicDomain(domain, &public_bytes);
   std::string private_plain;
+  private_plain.reserve(SnapshotTablesSize(private_tables));
   bl::AppendTables(private_tables, true, &private_plain);
-  std::string iv = bl::GcmIv(txid, true);
-  BANK_ASSIGN_OR_RETURN(auto sealed, bl::SealDomains(secret_, iv, public_bytes, private_plain));
-  return bl::SerialiseEntry(0, sealed.tag, txid, true, public_bytes, sealed.ciphertext);
+  std::vector<bl::Table>().swap(private_tables);  // encoded: the copy of the store goes back now
+  // The receipt appended after the entry: a few kilobytes (a path of
+  // log2(seqno) hashes and a certificate); room for it is reserved so that
+  // appending it does not copy the whole snapshot once more.
+  constexpr size_t kReceiptRoom = 64 * 1024;
+  return bl::SealEntry(secret_, 0, txid, true, public_bytes, private_plain, kReceiptRoom);
 }
 
 bank::Result<std::vector<bl::Table>> Serialiser::SnapshotTables(const bl::EntryFrame& frame,

@@ -39,10 +39,11 @@ class Serialiser {
   bank::Result<bank::ledger::WriteSet> Writes(const bank::ledger::EntryFrame& frame,
                                               const bank::ledger::PublicDomain& domain) const;
 
-  // The snapshot entry of the store at `txid` (the bytes before the
-  // receipt): `tables` as kv::Store::Export gives them, `leaf` the Merkle
-  // leaf of `txid`, `view_history` CCF's (element i: first seqno of view
-  // i + 1). `tables` is taken by value: moved in, it is never copied.
+  // The snapshot entry of the store at `txid`: the bytes before the
+  // receipt, with room reserved for it. `tables` as kv::Store::Export gives
+  // them (taken by value: moved in, never copied, freed once encoded),
+  // `leaf` the Merkle leaf of `txid`, `view_history` CCF's (element i:
+  // first seqno of view i + 1).
   bank::Result<std::string> SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
                                               const std::vector<uint64_t>& view_history,
                                               std::vector<bank::ledger::Table> tables) const;

@@ -144,6 +144,11 @@ void AppendTables(const std::vector<Table>& tables, bool snapshot, std::string* 
 // ciphertext.
 std::string SerialiseEntry(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
                            std::string_view public_domain, std::string_view private_domain);
+// SerialiseEntry's bytes before the private domain, for a private domain of
+// `private_size` bytes written after them (bank/ledger_secret.hpp's
+// SealEntry encrypts straight into place).
+void AppendEntryHead(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
+                     std::string_view public_domain, size_t private_size, std::string* out);
 // The 12-byte IV for a transaction.
 std::string GcmIv(const TxId& txid, bool snapshot);
 

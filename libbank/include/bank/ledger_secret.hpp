@@ -22,12 +22,13 @@ Result<std::string> LoadLedgerSecret(const std::string& path);
 // A new random secret.
 Result<std::string> NewLedgerSecret();
 
-struct Sealed {
-  std::string tag;         // 16 bytes
-  std::string ciphertext;  // as long as the plaintext
-};
-Result<Sealed> SealDomains(std::string_view secret, std::string_view iv, std::string_view public_domain,
-                           std::string_view private_plaintext);
+// The whole transaction (SerialiseEntry's bytes) with `private_plaintext`
+// encrypted straight into its place and the tag filled in: no ciphertext
+// copy, which matters for snapshots (the whole store). `spare` bytes of
+// capacity are reserved after it (a snapshot's receipt goes there).
+Result<std::string> SealEntry(std::string_view secret, uint8_t flags, const TxId& txid, bool snapshot,
+                              std::string_view public_domain, std::string_view private_plaintext,
+                              size_t spare = 0);
 // Checks the entry's tag and returns the decrypted private domain
 // (kVerifyFailed when the tag does not match).
 Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame);
