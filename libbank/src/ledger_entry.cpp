@@ -294,15 +294,6 @@ std::string GcmIv(const TxId& txid, bool snapshot) {
   return iv;
 }
 
-std::string SerialiseEntry(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
-                           std::string_view public_domain, std::string_view private_domain) {
-  std::string out;
-  out.reserve(kEntryHeaderSize + kGcmHeaderSize + 8 + public_domain.size() + private_domain.size());
-  AppendEntryHead(flags, gcm_tag, txid, snapshot, public_domain, private_domain.size(), &out);
-  out.append(private_domain);
-  return out;
-}
-
 void AppendEntryHead(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
                      std::string_view public_domain, size_t private_size, std::string* out) {
   out->push_back(static_cast<char>(kFormatVersion));

@@ -30,13 +30,9 @@ std::string AccountsTable(std::string_view user) {
   table += user;
   return table;
 }
-std::string HistoryPrefix(const std::string& user, const std::string& account) {
-  return user + "/" + Escape(account);
-}
 std::string HistoryKey(const std::string& user, const std::string& account, uint64_t index) {
-  return fmt::format("{}/{:020}", HistoryPrefix(user, account), index);
+  return fmt::format("{}/{}/{:020}", user, Escape(account), index);
 }
-std::string RangeEnd(const std::string& prefix) { return prefix + "0"; }
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

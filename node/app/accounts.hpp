@@ -39,11 +39,9 @@ inline constexpr const char* kDepositedKey = "deposited";
 std::string Escape(std::string_view s);
 // "user_accounts:<user>": the table of `user`'s accounts.
 std::string AccountsTable(std::string_view user);
-// "<user>/<escaped account>": the prefix of the account's history keys.
-std::string HistoryPrefix(const std::string& user, const std::string& account);
+// "<user>/<escaped account>/<index>": the key of the account's history
+// entry `index` (0 .. Account::entries - 1).
 std::string HistoryKey(const std::string& user, const std::string& account, uint64_t index);
-// Keys in [prefix + "/", prefix + "0"): '0' is the character after '/'.
-std::string RangeEnd(const std::string& prefix);
 
 int64_t NowMs();
 std::string IsoTime(int64_t ms);

@@ -175,18 +175,17 @@ Response History(const Request& r, const kv::Store& store) {
   auto range = ParseDateRange(r.query_param("from"), r.query_param("to"));
   if (!range.ok()) return Invalid(range.error);
   const std::string& name = r.param("account_name");
-  if (!LoadAccount(store, r.caller.id, name)) return UnknownAccount(r.caller.id, name);
-  const std::string prefix = HistoryPrefix(r.caller.id, name);
+  auto account = LoadAccount(store, r.caller.id, name);
+  if (!account) return UnknownAccount(r.caller.id, name);
+  // The entries are numbered 0 .. entries - 1: read by key, so that the
+  // history table (two rows per transfer) needs no ordered index.
   json entries = json::array();
-  store.ForEach(
-      kHistory,
-      [&](const std::string&, const std::string& value) {
-        auto e = DecodeHistoryEntry(value);
-        if (e && e->timestamp_ms >= range.value->from_ms && e->timestamp_ms < range.value->to_ms)
-          entries.push_back(EntryJson(*e));
-        return true;
-      },
-      prefix + "/", RangeEnd(prefix));
+  for (uint64_t i = 0; i < account->entries; ++i) {
+    const std::string* value = store.Find(kHistory, HistoryKey(r.caller.id, name, i));
+    auto e = value == nullptr ? std::nullopt : DecodeHistoryEntry(*value);
+    if (e && e->timestamp_ms >= range.value->from_ms && e->timestamp_ms < range.value->to_ms)
+      entries.push_back(EntryJson(*e));
+  }
   return Response::Json({{"transactions", entries}});
 }
 

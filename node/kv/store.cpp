@@ -20,13 +20,22 @@ std::optional<std::string> Store::Get(std::string_view table, std::string_view k
   return *value;
 }
 
+const Store::Order& Store::OrderOf(const Table& table) {
+  std::call_once(table.order_once, [&] {
+    for (const auto& row : table.rows) table.order.emplace(row.first, &row);
+    table.ordered = true;
+  });
+  return table.order;
+}
+
 void Store::ForEach(std::string_view table, const Visitor& visit, std::string_view from,
                     std::string_view to) const {
   const Table* t = FindTable(table);
   if (t == nullptr) return;
   if (!to.empty() && to <= from) return;
-  auto it = from.empty() ? t->order.begin() : t->order.lower_bound(from);
-  auto end = to.empty() ? t->order.end() : t->order.lower_bound(to);
+  const Order& order = OrderOf(*t);
+  auto it = from.empty() ? order.begin() : order.lower_bound(from);
+  auto end = to.empty() ? order.end() : order.lower_bound(to);
   for (; it != end; ++it)
     if (!visit(it->second->first, it->second->second.value)) return;
 }
@@ -51,7 +60,7 @@ void Store::Apply(WriteSet&& writes, uint64_t version) {
   for (auto& w : writes) {
     auto t = tables_.find(w.table);
     if (w.value) {
-      if (t == tables_.end()) t = tables_.emplace(std::move(w.table), Table{}).first;
+      if (t == tables_.end()) t = tables_.try_emplace(std::move(w.table)).first;
       Table& table = t->second;
       table.version = version;
       auto it = table.rows.find(w.key);
@@ -60,12 +69,12 @@ void Store::Apply(WriteSet&& writes, uint64_t version) {
         continue;
       }
       it = table.rows.emplace(std::move(w.key), Row{std::move(*w.value), version}).first;
-      table.order.emplace(it->first, &*it);
+      if (table.ordered) table.order.emplace(it->first, &*it);
     } else if (t != tables_.end()) {
       auto it = t->second.rows.find(w.key);
       if (it == t->second.rows.end()) continue;
       t->second.version = version;
-      t->second.order.erase(it->first);
+      if (t->second.ordered) t->second.order.erase(it->first);
       t->second.rows.erase(it);
     }
   }
@@ -81,8 +90,8 @@ std::vector<bank::ledger::Table> Store::Export() const {
     t.name = name;
     t.version = table.version;
     t.writes.reserve(table.rows.size());
-    for (const auto& [key, row] : table.order)
-      t.writes.push_back({std::string(key), row->second.value, static_cast<int64_t>(row->second.version)});
+    for (const auto& [key, row] : table.rows)
+      t.writes.push_back({key, row.value, static_cast<int64_t>(row.version)});
     out.push_back(std::move(t));
   }
   return out;
@@ -96,9 +105,8 @@ void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
     table.rows.reserve(t.writes.size());
     for (auto& w : t.writes) {
       if (!w.value) continue;  // a tombstone: nothing to hold
-      auto [it, added] = table.rows.insert_or_assign(
-          std::move(w.key), Row{std::move(*w.value), static_cast<uint64_t>(w.version)});
-      if (added) table.order.emplace(it->first, &*it);
+      table.rows.insert_or_assign(std::move(w.key),
+                                  Row{std::move(*w.value), static_cast<uint64_t>(w.version)});
     }
   }
 }

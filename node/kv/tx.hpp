@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,9 +53,11 @@ class Store {
   void Apply(WriteSet&& writes, uint64_t version = 0);  // moves the values in (replay)
   void Clear();
 
-  // Every table, in name order, with its rows in key order and their
-  // versions: a consistent copy for a snapshot (CCF's snapshot form, no
-  // tombstones).
+  // Every table, in name order, with its rows and their versions: a
+  // consistent copy for a snapshot (CCF's snapshot form, no tombstones).
+  // The rows are in the hash map's order, not key order: sorting them
+  // would cost more than the copy (CCF's snapshots follow its CHAMP maps'
+  // hash order too, and no reader relies on an order).
   std::vector<bank::ledger::Table> Export() const;
   // Replaces the whole content with `tables` (as Export gives them).
   void Restore(std::vector<bank::ledger::Table>&& tables);
@@ -62,9 +65,11 @@ class Store {
  private:
   // Point reads and updates (most of what a transaction does) go through a
   // hash map, so a transfer touches exactly its rows instead of comparing
-  // long keys down a tree; the ordered index (views of the map's keys,
-  // stable in its nodes) serves range scans and costs work only when a key
-  // is added or removed.
+  // long keys down a tree. The ordered index (views of the map's keys,
+  // stable in its nodes) serves range scans only: the first scan of a
+  // table builds it, and from then on Apply keeps it up to date. Tables
+  // that are only read by key (bank.history and bank.transactions, three
+  // new rows per transfer) never pay for it.
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -74,11 +79,19 @@ class Store {
     uint64_t version = 0;
   };
   using Rows = std::unordered_map<std::string, Row, StringHash, std::equal_to<>>;
+  using Order = std::map<std::string_view, const Rows::value_type*, std::less<>>;
   struct Table {
     Rows rows;
-    std::map<std::string_view, Rows::value_type*, std::less<>> order;
     uint64_t version = 0;
+    // Readers scan concurrently (under the engine's shared lock, and the
+    // writer under its own): the index is built once, under order_once.
+    // Apply runs with every reader excluded, so it reads `ordered` freely.
+    mutable std::once_flag order_once;
+    mutable bool ordered = false;
+    mutable Order order;
   };
+  // The table's ordered index, built on first use.
+  static const Order& OrderOf(const Table& table);
   const Table* FindTable(std::string_view table) const;
   std::map<std::string, Table, std::less<>> tables_;
 };

@@ -139,14 +139,10 @@ Digest LeafOf(const EntryFrame& frame, const PublicDomain& domain);
 void AppendPublicDomain(const PublicDomain& domain, std::string* out);
 // A private domain's plaintext: its tables.
 void AppendTables(const std::vector<Table>& tables, bool snapshot, std::string* out);
-// The whole transaction: header, `gcm_tag` and the IV for `txid`
-// (`snapshot` sets its bit), the public domain bytes, the private
-// ciphertext.
-std::string SerialiseEntry(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
-                           std::string_view public_domain, std::string_view private_domain);
-// SerialiseEntry's bytes before the private domain, for a private domain of
-// `private_size` bytes written after them (bank/ledger_secret.hpp's
-// SealEntry encrypts straight into place).
+// A transaction's bytes before its private domain: header, `gcm_tag` and
+// the IV for `txid` (`snapshot` sets its bit), the public domain, for a
+// private ciphertext of `private_size` bytes written after them
+// (bank/ledger_secret.hpp's SealEntry encrypts straight into place).
 void AppendEntryHead(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
                      std::string_view public_domain, size_t private_size, std::string* out);
 // The 12-byte IV for a transaction.

@@ -22,7 +22,7 @@ Result<std::string> LoadLedgerSecret(const std::string& path);
 // A new random secret.
 Result<std::string> NewLedgerSecret();
 
-// The whole transaction (SerialiseEntry's bytes) with `private_plaintext`
+// The whole transaction (AppendEntryHead's bytes, then the private domain) with `private_plaintext`
 // encrypted straight into its place and the tag filled in: no ciphertext
 // copy, which matters for snapshots (the whole store). `spare` bytes of
 // capacity are reserved after it (a snapshot's receipt goes there).
