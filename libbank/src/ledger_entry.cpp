@@ -129,29 +129,42 @@ Status ReadTables(Cursor& c, bool snapshot, std::vector<Table>* tables) {
 
 }  // namespace
 
+// A snapshot table is written in place, its size patched in after: a
+// snapshot holds the whole store, and a copy per table or per entry showed
+// in bankd's profile.
+size_t BeginSnapshotTable(std::string_view name, uint64_t version, std::string* out) {
+  PutBlob(name, out);
+  PutU64(version, out);
+  const size_t size_at = out->size();
+  PutU64(0, out);
+  return size_at;
+}
+
+void AppendSnapshotRow(std::string_view key, const std::string* value, int64_t version, std::string* out) {
+  PutBlob(key, out);
+  out->append((8 - key.size() % 8) % 8, '\0');
+  const size_t value_size = 8 + (value != nullptr ? value->size() : 0);  // version, then the value
+  PutU64(value_size, out);
+  PutU64(static_cast<uint64_t>(value != nullptr ? version : -1), out);
+  if (value != nullptr) out->append(*value);
+  out->append((8 - value_size % 8) % 8, '\0');
+}
+
+void EndSnapshotTable(size_t begun_at, std::string* out) {
+  const uint64_t size = out->size() - begun_at - 8;
+  for (size_t i = 0; i < 8; ++i) (*out)[begun_at + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+}
+
 void AppendTables(const std::vector<Table>& tables, bool snapshot, std::string* out) {
   for (const auto& t : tables) {
-    PutBlob(t.name, out);
-    PutU64(t.version, out);
     if (snapshot) {
-      // Written in place, the table's size patched in after: a snapshot
-      // holds the whole store, and a copy per table or per entry showed in
-      // bankd's profile.
-      const size_t size_at = out->size();
-      PutU64(0, out);
-      for (const auto& w : t.writes) {
-        PutBlob(w.key, out);
-        out->append((8 - w.key.size() % 8) % 8, '\0');
-        const size_t value_size = 8 + (w.value ? w.value->size() : 0);  // version, then the value
-        PutU64(value_size, out);
-        PutU64(static_cast<uint64_t>(w.value ? w.version : -1), out);
-        if (w.value) out->append(*w.value);
-        out->append((8 - value_size % 8) % 8, '\0');
-      }
-      const uint64_t size = out->size() - size_at - 8;
-      for (size_t i = 0; i < 8; ++i) (*out)[size_at + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+      const size_t begun_at = BeginSnapshotTable(t.name, t.version, out);
+      for (const auto& w : t.writes) AppendSnapshotRow(w.key, w.value ? &*w.value : nullptr, w.version, out);
+      EndSnapshotTable(begun_at, out);
       continue;
     }
+    PutBlob(t.name, out);
+    PutU64(t.version, out);
     PutU64(0, out);  // reads
     size_t puts = 0;
     for (const auto& w : t.writes) puts += w.value.has_value();

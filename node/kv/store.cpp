@@ -11,7 +11,7 @@ const std::string* Store::Find(std::string_view table, std::string_view key) con
   const Table* t = FindTable(table);
   if (t == nullptr) return nullptr;
   auto it = t->rows.find(key);
-  return it == t->rows.end() ? nullptr : &it->second.value;
+  return it == t->rows.end() ? nullptr : &it->second->value;
 }
 
 std::optional<std::string> Store::Get(std::string_view table, std::string_view key) const {
@@ -22,7 +22,7 @@ std::optional<std::string> Store::Get(std::string_view table, std::string_view k
 
 const Store::Order& Store::OrderOf(const Table& table) {
   std::call_once(table.order_once, [&] {
-    for (const auto& row : table.rows) table.order.emplace(row.first, &row);
+    for (const auto& [key, row] : table.rows) table.order.emplace(key, row.get());
     table.ordered = true;
   });
   return table.order;
@@ -37,7 +37,7 @@ void Store::ForEach(std::string_view table, const Visitor& visit, std::string_vi
   auto it = from.empty() ? order.begin() : order.lower_bound(from);
   auto end = to.empty() ? order.end() : order.lower_bound(to);
   for (; it != end; ++it)
-    if (!visit(it->second->first, it->second->second.value)) return;
+    if (!visit(it->second->key, it->second->value)) return;
 }
 
 void Store::ForEachTable(std::string_view prefix,
@@ -56,20 +56,29 @@ void Store::Apply(const WriteSet& writes, uint64_t version) {
   Apply(std::move(copy), version);
 }
 
+void Store::Put(Table& table, RowPtr row) {
+  auto it = table.rows.find(row->key);
+  if (it == table.rows.end()) {
+    it = table.rows.emplace(row->key, std::move(row)).first;
+  } else {
+    // Both views key the old row by its own key: re-key them to the new
+    // row's before the old one may go.
+    if (table.ordered) table.order.erase(it->first);
+    auto node = table.rows.extract(it);
+    node.key() = row->key;
+    node.mapped() = std::move(row);
+    it = table.rows.insert(std::move(node)).position;
+  }
+  if (table.ordered) table.order.emplace(it->first, it->second.get());
+}
+
 void Store::Apply(WriteSet&& writes, uint64_t version) {
   for (auto& w : writes) {
     auto t = tables_.find(w.table);
     if (w.value) {
       if (t == tables_.end()) t = tables_.try_emplace(std::move(w.table)).first;
-      Table& table = t->second;
-      table.version = version;
-      auto it = table.rows.find(w.key);
-      if (it != table.rows.end()) {
-        it->second = {std::move(*w.value), version};  // an update: no ordered-index work
-        continue;
-      }
-      it = table.rows.emplace(std::move(w.key), Row{std::move(*w.value), version}).first;
-      if (table.ordered) table.order.emplace(it->first, &*it);
+      t->second.version = version;
+      Put(t->second, std::make_shared<const Row>(Row{std::move(w.key), std::move(*w.value), version}));
     } else if (t != tables_.end()) {
       auto it = t->second.rows.find(w.key);
       if (it == t->second.rows.end()) continue;
@@ -82,17 +91,14 @@ void Store::Apply(WriteSet&& writes, uint64_t version) {
 
 void Store::Clear() { tables_.clear(); }
 
-std::vector<bank::ledger::Table> Store::Export() const {
-  std::vector<bank::ledger::Table> out;
+std::vector<TableImage> Store::Capture() const {
+  std::vector<TableImage> out;
   out.reserve(tables_.size());
   for (const auto& [name, table] : tables_) {
-    bank::ledger::Table t;
-    t.name = name;
-    t.version = table.version;
-    t.writes.reserve(table.rows.size());
-    for (const auto& [key, row] : table.rows)
-      t.writes.push_back({key, row.value, static_cast<int64_t>(row.version)});
-    out.push_back(std::move(t));
+    TableImage image{name, table.version, {}};
+    image.rows.reserve(table.rows.size());
+    for (const auto& [key, row] : table.rows) image.rows.push_back(row);
+    out.push_back(std::move(image));
   }
   return out;
 }
@@ -105,8 +111,8 @@ void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
     table.rows.reserve(t.writes.size());
     for (auto& w : t.writes) {
       if (!w.value) continue;  // a tombstone: nothing to hold
-      table.rows.insert_or_assign(std::move(w.key),
-                                  Row{std::move(*w.value), static_cast<uint64_t>(w.version)});
+      Put(table, std::make_shared<const Row>(
+                     Row{std::move(w.key), std::move(*w.value), static_cast<uint64_t>(w.version)}));
     }
   }
 }

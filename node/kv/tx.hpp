@@ -7,10 +7,16 @@
 // As CCF's store, each row remembers the version (seqno) that last wrote
 // it and each table the version that last changed it (a write or a
 // removal): a CCF snapshot records both (bank/ledger_entry.hpp).
+//
+// A stored row is immutable: an update stores a new one. So a snapshot's
+// capture shares the rows instead of copying them (CCF's CHAMP maps share
+// theirs the same way), and the writer goes on while the snapshotter
+// encodes them.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,6 +32,21 @@ namespace bankd::kv {
 using bank::ledger::WriteSet;
 // Return false to stop iterating.
 using Visitor = std::function<bool(const std::string& key, const std::string& value)>;
+
+// One row as stored; never changed once stored.
+struct Row {
+  std::string key;
+  std::string value;
+  uint64_t version = 0;  // the seqno that wrote it
+};
+using RowPtr = std::shared_ptr<const Row>;
+
+// One table as a capture saw it: every row, in no particular order.
+struct TableImage {
+  std::string name;
+  uint64_t version = 0;
+  std::vector<RowPtr> rows;
+};
 
 class Store {
  public:
@@ -53,33 +74,29 @@ class Store {
   void Apply(WriteSet&& writes, uint64_t version = 0);  // moves the values in (replay)
   void Clear();
 
-  // Every table, in name order, with its rows and their versions: a
-  // consistent copy for a snapshot (CCF's snapshot form, no tombstones).
-  // The rows are in the hash map's order, not key order: sorting them
-  // would cost more than the copy (CCF's snapshots follow its CHAMP maps'
-  // hash order too, and no reader relies on an order).
-  std::vector<bank::ledger::Table> Export() const;
-  // Replaces the whole content with `tables` (as Export gives them).
+  // Every table, in name order, with its rows and their versions, shared
+  // and not copied: a consistent image for a snapshot (no tombstones, as
+  // CCF's). The rows are in the hash map's order, not key order: sorting
+  // them would cost more than the capture (CCF's snapshots follow its
+  // CHAMP maps' hash order too, and no reader relies on an order).
+  std::vector<TableImage> Capture() const;
+  // Replaces the whole content with `tables` (a parsed snapshot's).
   void Restore(std::vector<bank::ledger::Table>&& tables);
 
  private:
   // Point reads and updates (most of what a transaction does) go through a
   // hash map, so a transfer touches exactly its rows instead of comparing
-  // long keys down a tree. The ordered index (views of the map's keys,
-  // stable in its nodes) serves range scans only: the first scan of a
-  // table builds it, and from then on Apply keeps it up to date. Tables
-  // that are only read by key (bank.history and bank.transactions, three
-  // new rows per transfer) never pay for it.
+  // long keys down a tree. The ordered index serves range scans only: the
+  // first scan of a table builds it, and from then on Apply keeps it up to
+  // date. Tables that are only read by key (bank.history and
+  // bank.transactions, three new rows per transfer) never pay for it.
+  // Both views key the row they map to by its own key.
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  struct Row {
-    std::string value;
-    uint64_t version = 0;
-  };
-  using Rows = std::unordered_map<std::string, Row, StringHash, std::equal_to<>>;
-  using Order = std::map<std::string_view, const Rows::value_type*, std::less<>>;
+  using Rows = std::unordered_map<std::string_view, RowPtr, StringHash, std::equal_to<>>;
+  using Order = std::map<std::string_view, const Row*, std::less<>>;
   struct Table {
     Rows rows;
     uint64_t version = 0;
@@ -90,6 +107,8 @@ class Store {
     mutable bool ordered = false;
     mutable Order order;
   };
+  // Stores `row`, replacing the row of the same key.
+  static void Put(Table& table, RowPtr row);
   // The table's ordered index, built on first use.
   static const Order& OrderOf(const Table& table);
   const Table* FindTable(std::string_view table) const;

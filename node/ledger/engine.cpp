@@ -255,11 +255,12 @@ bank::TxId Engine::Impl::SignLocked() {
 }
 
 void Engine::Impl::CaptureSnapshotLocked(const bank::TxId& txid) {
-  // Under the writer lock nothing else changes the state: a copy of the
-  // rows is consistent; serialising it is the snapshotter's work.
+  // Under the writer lock nothing else changes the state: an image of the
+  // rows (shared, not copied) is consistent; serialising it is the
+  // snapshotter's work.
   last_snapshot_seqno = txid.seqno;
   snapshotter->Submit(
-      {txid, state.tree.leaf(txid.seqno), state.ViewHistory(txid.seqno), state.store.Export()});
+      {txid, state.tree.leaf(txid.seqno), state.ViewHistory(txid.seqno), state.store.Capture()});
 }
 
 bank::Status Engine::Impl::WritableLocked() {

@@ -23,13 +23,13 @@ void AppendTo(std::vector<bl::Table>* tables,
   }
 }
 
-// An upper bound of AppendTables' snapshot form of `tables`: each name,
-// key and versioned value with its size and at most 7 bytes of padding.
-size_t SnapshotTablesSize(const std::vector<bl::Table>& tables) {
+// An upper bound of the snapshot form of `tables`: each name, key and
+// versioned value with its size and at most 7 bytes of padding.
+size_t SnapshotTablesSize(const std::vector<kv::TableImage>& tables) {
   size_t size = 0;
   for (const auto& t : tables) {
     size += 24 + t.name.size();
-    for (const auto& w : t.writes) size += 8 + w.key.size() + 7 + 16 + (w.value ? w.value->size() : 0) + 7;
+    for (const auto& row : t.rows) size += 8 + row->key.size() + 7 + 16 + row->value.size() + 7;
   }
   return size;
 }
@@ -76,20 +76,36 @@ bank::Result<bl::WriteSet> Serialiser::Writes(const bl::EntryFrame& frame,
 
 bank::Result<std::string> Serialiser::SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
                                                         const std::vector<uint64_t>& view_history,
-                                                        std::vector<bl::Table> tables) const {
+                                                        std::vector<kv::TableImage> tables) const {
   bl::PublicDomain domain;
   domain.type = bl::EntryType::kSnapshot;
   domain.version = static_cast<int64_t>(txid.seqno);
   domain.hash_at_snapshot.assign(reinterpret_cast<const char*>(leaf.data()), leaf.size());
   domain.view_history = view_history;
-  std::vector<bl::Table> private_tables;
-  for (auto& t : tables) (bl::IsPublicTable(t.name) ? domain.tables : private_tables).push_back(std::move(t));
+  std::vector<kv::TableImage> private_tables;
+  for (auto& t : tables) {
+    if (!bl::IsPublicTable(t.name)) {
+      private_tables.push_back(std::move(t));
+      continue;
+    }
+    // Governance and CCF's internal tables: small, copied into the domain.
+    bl::Table copy{t.name, t.version, {}};
+    copy.writes.reserve(t.rows.size());
+    for (const auto& row : t.rows)
+      copy.writes.push_back({row->key, row->value, static_cast<int64_t>(row->version)});
+    domain.tables.push_back(std::move(copy));
+  }
   std::string public_bytes;
   bl::AppendPublicDomain(domain, &public_bytes);
   std::string private_plain;
   private_plain.reserve(SnapshotTablesSize(private_tables));
-  bl::AppendTables(private_tables, true, &private_plain);
-  std::vector<bl::Table>().swap(private_tables);  // encoded: the copy of the store goes back now
+  for (const auto& t : private_tables) {
+    const size_t begun_at = bl::BeginSnapshotTable(t.name, t.version, &private_plain);
+    for (const auto& row : t.rows)
+      bl::AppendSnapshotRow(row->key, &row->value, static_cast<int64_t>(row->version), &private_plain);
+    bl::EndSnapshotTable(begun_at, &private_plain);
+  }
+  std::vector<kv::TableImage>().swap(private_tables);  // encoded: the rows the store dropped go now
   // The receipt appended after the entry: a few kilobytes (a path of
   // log2(seqno) hashes and a certificate); room for it is reserved so that
   // appending it does not copy the whole snapshot once more.

@@ -16,6 +16,7 @@
 #include "bank/status.hpp"
 #include "bank/txid.hpp"
 #include "bank/write_set.hpp"
+#include "kv/tx.hpp"
 
 namespace bankd::ledger {
 
@@ -40,13 +41,13 @@ class Serialiser {
                                               const bank::ledger::PublicDomain& domain) const;
 
   // The snapshot entry of the store at `txid`: the bytes before the
-  // receipt, with room reserved for it. `tables` as kv::Store::Export gives
-  // them (taken by value: moved in, never copied, freed once encoded),
+  // receipt, with room reserved for it. `tables` as kv::Store::Capture gives
+  // them (taken by value: the shared rows are let go once encoded),
   // `leaf` the Merkle leaf of `txid`, `view_history` CCF's (element i:
   // first seqno of view i + 1).
   bank::Result<std::string> SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
                                               const std::vector<uint64_t>& view_history,
-                                              std::vector<bank::ledger::Table> tables) const;
+                                              std::vector<kv::TableImage> tables) const;
   // Every table of a snapshot entry (public, then decrypted private),
   // kVerifyFailed when its GCM tag does not verify.
   bank::Result<std::vector<bank::ledger::Table>> SnapshotTables(const bank::ledger::EntryFrame& frame,

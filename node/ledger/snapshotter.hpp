@@ -5,8 +5,9 @@
 //    `snapshot_tx_interval` transactions after the previous snapshot (or
 //    seqno 0), it ends the ledger chunk after that signature (so the
 //    ledger after a snapshot starts a chunk, as CCF's does) and, under its
-//    writer lock, takes a consistent copy of the store at that seqno
-//    (SnapshotCapture: copying rows, nothing serialised) and Submit()s it.
+//    writer lock, takes a consistent image of the store at that seqno
+//    (SnapshotCapture: the rows shared, nothing copied or serialised) and
+//    Submit()s it.
 //  - The snapshotter's own thread then, with no engine lock held,
 //    serialises the snapshot entry (Serialiser::SerialiseSnapshot), and
 //    asks the engine (hooks.append_evidence) to append CCF's snapshot
@@ -43,12 +44,12 @@ namespace bankd::ledger {
 
 inline constexpr std::string_view kSnapshotEvidence = "public:ccf.internal.snapshot_evidence";
 
-// The store as of a signature transaction, copied by the writer.
+// The store as of a signature transaction, captured by the writer.
 struct SnapshotCapture {
   bank::TxId txid;                          // of the signature transaction
   bank::Digest leaf{};                      // its Merkle leaf (the hash at snapshot)
   std::vector<uint64_t> view_history;       // CCF's: element i, first seqno of view i + 1
-  std::vector<bank::ledger::Table> tables;  // kv::Store::Export()
+  std::vector<kv::TableImage> tables;       // kv::Store::Capture()
 };
 
 // The value CCF records in public:ccf.internal.snapshot_evidence.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <thread>
 
 #include "kv/tx.hpp"
@@ -72,11 +73,14 @@ TEST_CASE("a table's first scans, from several threads at once, see every row in
   }
   source.Apply(std::move(writes), 5);
   std::sort(keys.begin(), keys.end());
-  auto exported = source.Export();
-  REQUIRE(exported.size() == 1);
-  CHECK(exported[0].writes.size() == keys.size());
+  auto images = source.Capture();
+  REQUIRE(images.size() == 1);
+  REQUIRE(images[0].rows.size() == keys.size());
+  std::vector<bank::ledger::Table> tables{{images[0].name, images[0].version, {}}};
+  for (const auto& row : images[0].rows)
+    tables[0].writes.push_back({row->key, row->value, static_cast<int64_t>(row->version)});
   Store store;
-  store.Restore(std::move(exported));
+  store.Restore(std::move(tables));
 
   auto scan_keys = [&] {
     std::vector<std::string> seen;
@@ -100,6 +104,29 @@ TEST_CASE("a table's first scans, from several threads at once, see every row in
   CHECK(after.front() == "a");
   CHECK(after[1] == keys[1]);
   CHECK(after.back() == "zzz");
+}
+
+TEST_CASE("a capture keeps the rows as they were while the store goes on", "[kv]") {
+  Store store = Seeded();
+  store.Apply(WriteSet{{"t", "b", "1b"}}, 7);
+  (void)Rows(store, "t");  // with the ordered index too
+  auto images = store.Capture();
+  store.Apply(
+      WriteSet{{"t", "b", "later"}, {"t", "d", std::nullopt}, {"t", "new", "n"}, {"other", "x", "10"}}, 8);
+
+  std::map<std::string, std::string> seen;
+  REQUIRE(images.size() == 2);
+  CHECK(images[0].name == "other");
+  CHECK(images[1].name == "t");
+  CHECK(images[1].version == 7);
+  for (const auto& image : images)
+    for (const auto& row : image.rows)
+      seen[image.name + "/" + row->key] = row->value + "@" + std::to_string(row->version);
+  CHECK(seen == std::map<std::string, std::string>{
+                    {"other/x", "9@0"}, {"t/b", "1b@7"}, {"t/d", "2@0"}, {"t/f", "3@0"}});
+  CHECK(Rows(store, "t") == "b=later,f=3,new=n,");
+  CHECK(store.Get("other", "x") == "10");
+  CHECK(store.Find("t", "b") != nullptr);
 }
 
 TEST_CASE("a transaction reads its own writes and leaves the store alone", "[kv]") {

@@ -139,6 +139,13 @@ Digest LeafOf(const EntryFrame& frame, const PublicDomain& domain);
 void AppendPublicDomain(const PublicDomain& domain, std::string* out);
 // A private domain's plaintext: its tables.
 void AppendTables(const std::vector<Table>& tables, bool snapshot, std::string* out);
+// A snapshot table written row by row, for rows held elsewhere (bankd
+// encodes its store's rows where they are): BeginSnapshotTable, then
+// AppendSnapshotRow per row (a tombstone without a value), then
+// EndSnapshotTable with what Begin returned.
+size_t BeginSnapshotTable(std::string_view name, uint64_t version, std::string* out);
+void AppendSnapshotRow(std::string_view key, const std::string* value, int64_t version, std::string* out);
+void EndSnapshotTable(size_t begun_at, std::string* out);
 // A transaction's bytes before its private domain: header, `gcm_tag` and
 // the IV for `txid` (`snapshot` sets its bit), the public domain, for a
 // private ciphertext of `private_size` bytes written after them
