@@ -307,14 +307,15 @@ std::string GcmIv(const TxId& txid, bool snapshot) {
   return iv;
 }
 
-void AppendEntryHead(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
-                     std::string_view public_domain, size_t private_size, std::string* out) {
+size_t StartEntry(uint8_t flags, const TxId& txid, bool snapshot, std::string_view public_domain,
+                  std::string* out) {
   out->push_back(static_cast<char>(kFormatVersion));
   out->push_back(static_cast<char>(flags));
-  PutLe(kGcmHeaderSize + 8 + public_domain.size() + private_size, 6, out);
-  out->append(gcm_tag);
+  PutLe(0, 6, out);                // the size: SealEntry fills it in
+  out->append(kGcmTagSize, '\0');  // the tag: likewise
   *out += GcmIv(txid, snapshot);
   PutBlob(public_domain, out);
+  return out->size();
 }
 
 }  // namespace bank::ledger

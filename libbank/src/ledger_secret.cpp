@@ -54,28 +54,28 @@ Result<std::string> NewLedgerSecret() {
   return secret;
 }
 
-Result<std::string> SealEntry(std::string_view secret, uint8_t flags, const TxId& txid, bool snapshot,
-                              std::string_view public_domain, std::string_view plaintext, size_t spare) {
-  const std::string iv = GcmIv(txid, snapshot);
-  BANK_RETURN_IF_ERROR(CheckSizes(secret, iv));
+Status SealEntry(std::string_view secret, size_t private_at, std::string* entry) {
+  constexpr size_t kTagAt = kEntryHeaderSize, kIvAt = kTagAt + kGcmTagSize;
+  constexpr size_t kPublicAt = kIvAt + kGcmIvSize + 8;  // after the public domain's size
+  if (private_at < kPublicAt || private_at > entry->size())
+    return Status::Internal("SealEntry: not an entry begun by StartEntry");
+  const std::string_view bytes(*entry);
+  BANK_RETURN_IF_ERROR(CheckSizes(secret, bytes.substr(kIvAt, kGcmIvSize)));
+  const uint64_t size = bytes.size() - kEntryHeaderSize;  // what follows the header
+  for (size_t i = 0; i < 6; ++i) (*entry)[2 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+
+  auto* data = reinterpret_cast<unsigned char*>(entry->data());
   CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
-  std::string out;
-  out.reserve(kEntryHeaderSize + kGcmHeaderSize + 8 + public_domain.size() + plaintext.size() + spare);
-  AppendEntryHead(flags, std::string(kGcmTagSize, '\0'), txid, snapshot, public_domain, plaintext.size(),
-                  &out);
-  const size_t ciphertext_at = out.size();
-  out.resize(ciphertext_at + plaintext.size());
-  auto* ciphertext = reinterpret_cast<unsigned char*>(out.data() + ciphertext_at);
-  auto* tag = reinterpret_cast<unsigned char*>(out.data() + kEntryHeaderSize);  // the tag follows the header
   int len = 0;
   bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmIvSize, nullptr) == 1 &&
-            EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, U(secret), U(iv)) == 1 &&
-            CipherUpdate(ctx.get(), nullptr, public_domain) && CipherUpdate(ctx.get(), ciphertext, plaintext);
+            EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, U(secret), data + kIvAt) == 1 &&
+            CipherUpdate(ctx.get(), nullptr, bytes.substr(kPublicAt, private_at - kPublicAt)) &&
+            CipherUpdate(ctx.get(), data + private_at, bytes.substr(private_at));  // in place: GCM allows it
   ok = ok && EVP_EncryptFinal_ex(ctx.get(), nullptr, &len) == 1 &&
-       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, tag) == 1;
+       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, data + kTagAt) == 1;
   if (!ok) return Status::Internal("AES-GCM encryption failed: " + TakeOpensslError());
-  return out;
+  return Status::OK();
 }
 
 Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame) {

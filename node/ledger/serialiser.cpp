@@ -53,11 +53,11 @@ bank::Result<SerialisedTx> Serialiser::Serialise(const bank::TxId& txid, const b
 
   std::vector<bl::Table> private_tables;
   AppendTo(&private_tables, by_table, false);
-  std::string private_plain;
-  bl::AppendTables(private_tables, false, &private_plain);
 
   SerialisedTx out;
-  BANK_ASSIGN_OR_RETURN(out.bytes, bl::SealEntry(secret_, flags, txid, false, public_bytes, private_plain));
+  const size_t private_at = bl::StartEntry(flags, txid, false, public_bytes, &out.bytes);
+  bl::AppendTables(private_tables, false, &out.bytes);
+  BANK_RETURN_IF_ERROR(bl::SealEntry(secret_, private_at, &out.bytes));
   out.write_set_digest = bank::Sha256(out.bytes);
   out.leaf = bank::Sha256Concat({out.write_set_digest, *domain.commit_evidence_digest, claims_digest});
   return out;
@@ -97,20 +97,24 @@ bank::Result<std::string> Serialiser::SerialiseSnapshot(const bank::TxId& txid, 
   }
   std::string public_bytes;
   bl::AppendPublicDomain(domain, &public_bytes);
-  std::string private_plain;
-  private_plain.reserve(SnapshotTablesSize(private_tables));
+  // One buffer for the whole entry, the private domain encrypted where it
+  // is encoded. The receipt is appended after the entry: a few kilobytes
+  // (a path of log2(seqno) hashes and a certificate); room for it is
+  // reserved so that appending it does not copy the whole snapshot again.
+  constexpr size_t kReceiptRoom = 64 * 1024;
+  std::string entry;
+  entry.reserve(bl::kEntryHeaderSize + bl::kGcmHeaderSize + 8 + public_bytes.size() +
+                SnapshotTablesSize(private_tables) + kReceiptRoom);
+  const size_t private_at = bl::StartEntry(0, txid, true, public_bytes, &entry);
   for (const auto& t : private_tables) {
-    const size_t begun_at = bl::BeginSnapshotTable(t.name, t.version, &private_plain);
+    const size_t begun_at = bl::BeginSnapshotTable(t.name, t.version, &entry);
     for (const auto& row : t.rows)
-      bl::AppendSnapshotRow(row->key, &row->value, static_cast<int64_t>(row->version), &private_plain);
-    bl::EndSnapshotTable(begun_at, &private_plain);
+      bl::AppendSnapshotRow(row->key, &row->value, static_cast<int64_t>(row->version), &entry);
+    bl::EndSnapshotTable(begun_at, &entry);
   }
   std::vector<kv::TableImage>().swap(private_tables);  // encoded: the rows the store dropped go now
-  // The receipt appended after the entry: a few kilobytes (a path of
-  // log2(seqno) hashes and a certificate); room for it is reserved so that
-  // appending it does not copy the whole snapshot once more.
-  constexpr size_t kReceiptRoom = 64 * 1024;
-  return bl::SealEntry(secret_, 0, txid, true, public_bytes, private_plain, kReceiptRoom);
+  BANK_RETURN_IF_ERROR(bl::SealEntry(secret_, private_at, &entry));
+  return entry;
 }
 
 bank::Result<std::vector<bl::Table>> Serialiser::SnapshotTables(const bl::EntryFrame& frame,

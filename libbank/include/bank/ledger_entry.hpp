@@ -146,12 +146,15 @@ void AppendTables(const std::vector<Table>& tables, bool snapshot, std::string* 
 size_t BeginSnapshotTable(std::string_view name, uint64_t version, std::string* out);
 void AppendSnapshotRow(std::string_view key, const std::string* value, int64_t version, std::string* out);
 void EndSnapshotTable(size_t begun_at, std::string* out);
-// A transaction's bytes before its private domain: header, `gcm_tag` and
-// the IV for `txid` (`snapshot` sets its bit), the public domain, for a
-// private ciphertext of `private_size` bytes written after them
-// (bank/ledger_secret.hpp's SealEntry encrypts straight into place).
-void AppendEntryHead(uint8_t flags, std::string_view gcm_tag, const TxId& txid, bool snapshot,
-                     std::string_view public_domain, size_t private_size, std::string* out);
+// A transaction is built in one buffer, so that a snapshot (the whole
+// store) is never copied: StartEntry appends the head to the empty `out`
+// (header, room for the GCM tag, the IV for `txid` with `snapshot`'s bit,
+// the public domain) and returns where the private domain starts; the
+// caller appends the private domain's plaintext; SealEntry
+// (bank/ledger_secret.hpp) then encrypts it in place and fills in the
+// entry's size and tag.
+size_t StartEntry(uint8_t flags, const TxId& txid, bool snapshot, std::string_view public_domain,
+                  std::string* out);
 // The 12-byte IV for a transaction.
 std::string GcmIv(const TxId& txid, bool snapshot);
 

@@ -22,13 +22,12 @@ Result<std::string> LoadLedgerSecret(const std::string& path);
 // A new random secret.
 Result<std::string> NewLedgerSecret();
 
-// The whole transaction (AppendEntryHead's bytes, then the private domain) with `private_plaintext`
-// encrypted straight into its place and the tag filled in: no ciphertext
-// copy, which matters for snapshots (the whole store). `spare` bytes of
-// capacity are reserved after it (a snapshot's receipt goes there).
-Result<std::string> SealEntry(std::string_view secret, uint8_t flags, const TxId& txid, bool snapshot,
-                              std::string_view public_domain, std::string_view private_plaintext,
-                              size_t spare = 0);
+// Seals the entry that StartEntry (bank/ledger_entry.hpp) began as the
+// whole of `entry`, with its private domain's plaintext from `private_at`
+// (what StartEntry returned) to the end: encrypts that in place under the
+// entry's IV, with its public domain as additional data, and fills in the
+// entry's size and tag.
+Status SealEntry(std::string_view secret, size_t private_at, std::string* entry);
 // Checks the entry's tag and returns the decrypted private domain
 // (kVerifyFailed when the tag does not match).
 Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame);
