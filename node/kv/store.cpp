@@ -11,7 +11,7 @@ const std::string* Store::Find(std::string_view table, std::string_view key) con
   const Table* t = FindTable(table);
   if (t == nullptr) return nullptr;
   auto it = t->rows.find(key);
-  return it == t->rows.end() ? nullptr : &it->second->value;
+  return it == t->rows.end() ? nullptr : &t->slots[it->second]->value;
 }
 
 std::optional<std::string> Store::Get(std::string_view table, std::string_view key) const {
@@ -22,7 +22,7 @@ std::optional<std::string> Store::Get(std::string_view table, std::string_view k
 
 const Store::Order& Store::OrderOf(const Table& table) {
   std::call_once(table.order_once, [&] {
-    for (const auto& [key, row] : table.rows) table.order.emplace(key, row.get());
+    for (const auto& row : table.slots) table.order.emplace(row->key, row.get());
     table.ordered = true;
   });
   return table.order;
@@ -59,17 +59,35 @@ void Store::Apply(const WriteSet& writes, uint64_t version) {
 void Store::Put(Table& table, RowPtr row) {
   auto it = table.rows.find(row->key);
   if (it == table.rows.end()) {
-    it = table.rows.emplace(row->key, std::move(row)).first;
-  } else {
-    // Both views key the old row by its own key: re-key them to the new
-    // row's before the old one may go.
-    if (table.ordered) table.order.erase(it->first);
-    auto node = table.rows.extract(it);
-    node.key() = row->key;
-    node.mapped() = std::move(row);
-    it = table.rows.insert(std::move(node)).position;
+    table.rows.emplace(row->key, table.slots.size());
+    if (table.ordered) table.order.emplace(row->key, row.get());
+    table.slots.push_back(std::move(row));
+    return;
   }
-  if (table.ordered) table.order.emplace(it->first, it->second.get());
+  // Both views key the old row by its own key: re-key them to the new
+  // row's before the old one may go.
+  const size_t slot = it->second;
+  if (table.ordered) table.order.erase(it->first);
+  auto node = table.rows.extract(it);
+  node.key() = row->key;
+  table.rows.insert(std::move(node));
+  if (table.ordered) table.order.emplace(row->key, row.get());
+  table.slots[slot] = std::move(row);
+}
+
+bool Store::Remove(Table& table, std::string_view key) {
+  auto it = table.rows.find(key);
+  if (it == table.rows.end()) return false;
+  const size_t slot = it->second;
+  if (table.ordered) table.order.erase(it->first);
+  table.rows.erase(it);
+  // The last row moves into the freed slot.
+  if (slot + 1 != table.slots.size()) {
+    table.slots[slot] = std::move(table.slots.back());
+    table.rows.find(table.slots[slot]->key)->second = slot;
+  }
+  table.slots.pop_back();
+  return true;
 }
 
 void Store::Apply(WriteSet&& writes, uint64_t version) {
@@ -79,12 +97,8 @@ void Store::Apply(WriteSet&& writes, uint64_t version) {
       if (t == tables_.end()) t = tables_.try_emplace(std::move(w.table)).first;
       t->second.version = version;
       Put(t->second, std::make_shared<const Row>(Row{std::move(w.key), std::move(*w.value), version}));
-    } else if (t != tables_.end()) {
-      auto it = t->second.rows.find(w.key);
-      if (it == t->second.rows.end()) continue;
+    } else if (t != tables_.end() && Remove(t->second, w.key)) {
       t->second.version = version;
-      if (t->second.ordered) t->second.order.erase(it->first);
-      t->second.rows.erase(it);
     }
   }
 }
@@ -95,10 +109,7 @@ std::vector<TableImage> Store::Capture() const {
   std::vector<TableImage> out;
   out.reserve(tables_.size());
   for (const auto& [name, table] : tables_) {
-    TableImage image{name, table.version, {}};
-    image.rows.reserve(table.rows.size());
-    for (const auto& [key, row] : table.rows) image.rows.push_back(row);
-    out.push_back(std::move(image));
+    out.push_back({name, table.version, table.slots});
   }
   return out;
 }
@@ -109,6 +120,7 @@ void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
     Table& table = tables_[std::move(t.name)];
     table.version = t.version;
     table.rows.reserve(t.writes.size());
+    table.slots.reserve(t.writes.size());
     for (auto& w : t.writes) {
       if (!w.value) continue;  // a tombstone: nothing to hold
       Put(table, std::make_shared<const Row>(

@@ -125,6 +125,9 @@ TEST_CASE("a capture keeps the rows as they were while the store goes on", "[kv]
   CHECK(seen == std::map<std::string, std::string>{
                     {"other/x", "9@0"}, {"t/b", "1b@7"}, {"t/d", "2@0"}, {"t/f", "3@0"}});
   CHECK(Rows(store, "t") == "b=later,f=3,new=n,");
+  CHECK(store.Get("t", "f") == "3");  // moved into the removed row's slot
+  CHECK(store.Size("t") == 3);
+  CHECK(store.Capture()[1].rows.size() == 3);
   CHECK(store.Get("other", "x") == "10");
   CHECK(store.Find("t", "b") != nullptr);
 }
