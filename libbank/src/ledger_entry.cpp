@@ -155,6 +155,37 @@ void EndSnapshotTable(size_t begun_at, std::string* out) {
   for (size_t i = 0; i < 8; ++i) (*out)[begun_at + i] = static_cast<char>((size >> (8 * i)) & 0xff);
 }
 
+namespace {
+
+// A table's write-set form (no reads): its puts, then its removals. `get`
+// gives a write's key and value (null for a removal).
+template <typename Writes, typename Get>
+void PutWriteSetTable(std::string_view name, uint64_t version, const Writes& writes, Get get,
+                      std::string* out) {
+  PutBlob(name, out);
+  PutU64(version, out);
+  PutU64(0, out);  // reads
+  size_t puts = 0;
+  for (const auto& w : writes) puts += get(w).second != nullptr;
+  PutU64(puts, out);
+  for (const auto& w : writes)
+    if (auto [key, value] = get(w); value != nullptr) PutBlob(key, out), PutBlob(*value, out);
+  PutU64(writes.size() - puts, out);
+  for (const auto& w : writes)
+    if (auto [key, value] = get(w); value == nullptr) PutBlob(key, out);
+}
+
+}  // namespace
+
+void AppendWriteSetTable(std::string_view name, const std::vector<const Write*>& writes, std::string* out) {
+  PutWriteSetTable(
+      name, 0, writes,
+      [](const Write* w) {
+        return std::pair<std::string_view, const std::string*>(w->key, w->value ? &*w->value : nullptr);
+      },
+      out);
+}
+
 void AppendTables(const std::vector<Table>& tables, bool snapshot, std::string* out) {
   for (const auto& t : tables) {
     if (snapshot) {
@@ -163,17 +194,12 @@ void AppendTables(const std::vector<Table>& tables, bool snapshot, std::string* 
       EndSnapshotTable(begun_at, out);
       continue;
     }
-    PutBlob(t.name, out);
-    PutU64(t.version, out);
-    PutU64(0, out);  // reads
-    size_t puts = 0;
-    for (const auto& w : t.writes) puts += w.value.has_value();
-    PutU64(puts, out);
-    for (const auto& w : t.writes)
-      if (w.value) PutBlob(w.key, out), PutBlob(*w.value, out);
-    PutU64(t.writes.size() - puts, out);
-    for (const auto& w : t.writes)
-      if (!w.value) PutBlob(w.key, out);
+    PutWriteSetTable(
+        t.name, t.version, t.writes,
+        [](const TableWrite& w) {
+          return std::pair<std::string_view, const std::string*>(w.key, w.value ? &*w.value : nullptr);
+        },
+        out);
   }
 }
 

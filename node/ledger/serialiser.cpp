@@ -14,10 +14,12 @@ namespace bl = bank::ledger;
 
 namespace {
 
-void AppendTo(std::vector<bl::Table>* tables,
-              const std::map<std::string_view, std::vector<const bl::Write*>>& by_table, bool want_public) {
+// The public tables of a transaction, copied into its public domain (they
+// are few: governance and CCF's own tables).
+void AppendPublic(std::vector<bl::Table>* tables,
+                  const std::map<std::string_view, std::vector<const bl::Write*>>& by_table) {
   for (const auto& [name, writes] : by_table) {
-    if (bl::IsPublicTable(name) != want_public) continue;
+    if (!bl::IsPublicTable(name)) continue;
     bl::Table t;
     t.name = std::string(name);
     t.writes.reserve(writes.size());
@@ -63,16 +65,14 @@ bank::Result<SerialisedTx> Serialiser::Serialise(const bank::TxId& txid, const b
   domain.version = static_cast<int64_t>(txid.seqno);
   domain.claims_digest = claims_digest;
   domain.commit_evidence_digest = bank::Sha256(commit_evidence);
-  AppendTo(&domain.tables, by_table, true);
+  AppendPublic(&domain.tables, by_table);
   std::string public_bytes;
   bl::AppendPublicDomain(domain, &public_bytes);
 
-  std::vector<bl::Table> private_tables;
-  AppendTo(&private_tables, by_table, false);
-
   SerialisedTx out;
   const size_t private_at = bl::StartEntry(flags, txid, false, public_bytes, &out.bytes);
-  bl::AppendTables(private_tables, false, &out.bytes);
+  for (const auto& [name, table_writes] : by_table)  // the private domain, encoded where the writes are
+    if (!bl::IsPublicTable(name)) bl::AppendWriteSetTable(name, table_writes, &out.bytes);
   BANK_RETURN_IF_ERROR(bl::SealEntry(secret_, private_at, &out.bytes));
   out.write_set_digest = bank::Sha256(out.bytes);
   out.leaf = bank::Sha256Concat({out.write_set_digest, *domain.commit_evidence_digest, claims_digest});

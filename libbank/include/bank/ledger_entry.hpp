@@ -50,6 +50,7 @@
 #include "bank/hash.hpp"
 #include "bank/status.hpp"
 #include "bank/txid.hpp"
+#include "bank/write_set.hpp"
 
 namespace bank::ledger {
 
@@ -139,6 +140,9 @@ Digest LeafOf(const EntryFrame& frame, const PublicDomain& domain);
 void AppendPublicDomain(const PublicDomain& domain, std::string* out);
 // A private domain's plaintext: its tables.
 void AppendTables(const std::vector<Table>& tables, bool snapshot, std::string* out);
+// One table of a write set (no reads), from writes held elsewhere (bankd
+// encodes a transaction's writes where they are): `writes` all name it.
+void AppendWriteSetTable(std::string_view name, const std::vector<const Write*>& writes, std::string* out);
 // A snapshot table written row by row, for rows held elsewhere (bankd
 // encodes its store's rows where they are): BeginSnapshotTable, then
 // AppendSnapshotRow per row (a tombstone without a value), then
