@@ -76,9 +76,10 @@ class Store {
 
   // Every table, in name order, with its rows and their versions, shared
   // and not copied: a consistent image for a snapshot (no tombstones, as
-  // CCF's). The rows are in the hash map's order, not key order: sorting
+  // CCF's). The rows are in slot order (the order they were first written,
+  // a removal moving the last row into its slot), not key order: sorting
   // them would cost more than the capture (CCF's snapshots follow its
-  // CHAMP maps' hash order too, and no reader relies on an order).
+  // CHAMP maps' hash order, and no reader relies on an order).
   std::vector<TableImage> Capture() const;
   // Replaces the whole content with `tables` (a parsed snapshot's).
   void Restore(std::vector<bank::ledger::Table>&& tables);
