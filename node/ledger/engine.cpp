@@ -135,8 +135,10 @@ struct Engine::Impl {
     const auto& sigs = state.signature_seqnos();
     return state.last_seqno() - (sigs.empty() ? 0 : sigs.back());
   }
+  // `snapshot`: a signature the store is captured at (it ends its chunk).
   std::optional<bank::TxId> AppendLocked(bl::WriteSet&& writes, const bank::Digest& claims_digest,
-                                         bool signature, const std::optional<bank::Digest>& signed_root);
+                                         bool signature, const std::optional<bank::Digest>& signed_root,
+                                         bool snapshot = false);
   bank::TxId SignLocked();
   // The node's certificate in public:ccf.gov.nodes.endorsed_certificates.
   void RecordNodeCertificateLocked();
@@ -161,13 +163,14 @@ struct Engine::Impl {
 
 std::optional<bank::TxId> Engine::Impl::AppendLocked(bl::WriteSet&& writes, const bank::Digest& claims_digest,
                                                      bool signature,
-                                                     const std::optional<bank::Digest>& signed_root) {
+                                                     const std::optional<bank::Digest>& signed_root,
+                                                     bool snapshot) {
   const bank::TxId txid{view, state.last_seqno() + 1};
   const bool new_chunk = state.chunks.empty() || state.chunks.back().last_seqno.has_value();
   const uint64_t chunk_offset = new_chunk ? bl::kChunkHeaderSize : state.chunks.back().bytes;
   // A chunk is completed at the first signature once it is big enough,
   // and at a snapshot (so that the ledger after it starts a chunk).
-  const bool ends_chunk = signature && (chunk_offset >= options.chunk_bytes || SnapshotDueLocked(txid.seqno));
+  const bool ends_chunk = signature && (chunk_offset >= options.chunk_bytes || snapshot);
   auto serialised = serialiser.Serialise(txid, writes, claims_digest, evidence.For(txid),
                                          ends_chunk ? bl::kForceChunkAfter : 0);
   if (!serialised.ok())
@@ -247,8 +250,10 @@ bank::TxId Engine::Impl::SignLocked() {
   const bank::TxId txid{view, state.last_seqno() + 1};
   const bank::Digest root = state.tree.Root();  // leaves 0 .. seqno - 1
   // A signature entry is a few kilobytes: it always fits.
-  AppendLocked(SignatureWritesLocked(txid, root), bank::Digest{}, true, root);
-  if (SnapshotDueLocked(txid.seqno)) CaptureSnapshotLocked(txid);
+  // Decided once: the signature ends its chunk exactly when it is captured.
+  const bool snapshot = SnapshotDueLocked(txid.seqno) && !snapshotter->Waiting();
+  AppendLocked(SignatureWritesLocked(txid, root), bank::Digest{}, true, root, snapshot);
+  if (snapshot) CaptureSnapshotLocked(txid);
   std::lock_guard lock(signer_mu);
   last_signature = std::chrono::steady_clock::now();
   return txid;

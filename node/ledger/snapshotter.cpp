@@ -37,6 +37,11 @@ void Snapshotter::Submit(SnapshotCapture&& capture) {
   cv_.notify_all();
 }
 
+bool Snapshotter::Waiting() const {
+  std::lock_guard lock(mu_);
+  return waiting_.has_value();
+}
+
 void Snapshotter::Stop() {
   {
     std::lock_guard lock(mu_);

@@ -73,6 +73,10 @@ class Snapshotter {
   Snapshotter& operator=(const Snapshotter&) = delete;
 
   void Submit(SnapshotCapture&& capture);
+  // Whether a capture is waiting for the one in progress: the engine takes
+  // no new one then (it would only replace the waiting one, a whole store
+  // captured for nothing) and snapshots at a later signature instead.
+  bool Waiting() const;
   // Drops what is pending and joins the thread. Idempotent.
   void Stop();
 
@@ -85,7 +89,7 @@ class Snapshotter {
   const Serialiser& serialiser_;
   const Hooks hooks_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::optional<SnapshotCapture> waiting_;
   bool stop_ = false;
