@@ -19,8 +19,9 @@
 //    `snapshot_<seqno>_<evidence seqno>.committed` in `directory` durably:
 //    a temporary file, fsync, link to the name, directory fsync. A file
 //    under that name is always whole.
-//  - At most one snapshot is in progress and one waits; a newer capture
-//    replaces a waiting one. A snapshot still in progress when the engine
+//  - At most one snapshot is in progress and one waits; the engine takes
+//    no capture while one waits (Waiting()), and should one be submitted
+//    anyway it replaces the waiting one. A snapshot still in progress when the engine
 //    stops is dropped (CCF's pending snapshots are too); a failure to
 //    write is a one-line warning on stderr, never fatal: the ledger alone
 //    is the source of truth.
