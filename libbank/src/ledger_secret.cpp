@@ -61,17 +61,18 @@ Result<std::string> NewLedgerSecret() {
   return secret;
 }
 
-Status SealEntry(std::string_view secret, size_t private_at, std::string* entry) {
+Status SealEntry(std::string_view secret, size_t private_at, std::string* entry, size_t entry_at) {
   constexpr size_t kTagAt = kEntryHeaderSize, kIvAt = kTagAt + kGcmTagSize;
   constexpr size_t kPublicAt = kIvAt + kGcmIvSize + 8;  // after the public domain's size
-  if (private_at < kPublicAt || private_at > entry->size())
+  if (entry_at > private_at || private_at - entry_at < kPublicAt || private_at > entry->size())
     return Status::Internal("SealEntry: not an entry begun by StartEntry");
-  const std::string_view bytes(*entry);
+  const std::string_view bytes = std::string_view(*entry).substr(entry_at);
+  private_at -= entry_at;
   BANK_RETURN_IF_ERROR(CheckSizes(secret, bytes.substr(kIvAt, kGcmIvSize)));
+  auto* data = reinterpret_cast<unsigned char*>(entry->data() + entry_at);
   const uint64_t size = bytes.size() - kEntryHeaderSize;  // what follows the header
-  for (size_t i = 0; i < 6; ++i) (*entry)[2 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  for (size_t i = 0; i < 6; ++i) data[2 + i] = static_cast<unsigned char>((size >> (8 * i)) & 0xff);
 
-  auto* data = reinterpret_cast<unsigned char*>(entry->data());
   CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
   int len = 0;
   bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, nullptr, nullptr) == 1 &&

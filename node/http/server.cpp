@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -414,7 +415,11 @@ void Server::Run(bool handle_signals) {
     if (!s.stopping) s.Accept();
   });
   std::vector<std::thread> threads;
-  for (int i = 1; i < s.options.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  for (int i = 1; i < s.options.threads; ++i)
+    threads.emplace_back([&s] {
+      ::pthread_setname_np(::pthread_self(), "bankd-io");  // as top -H shows it
+      s.ioc.run();
+    });
   s.ioc.run();
   for (auto& t : threads) t.join();
 }

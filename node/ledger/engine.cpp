@@ -1,6 +1,7 @@
 #include "ledger/engine.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -372,7 +373,10 @@ bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
     m->snapshotter =
         std::make_unique<Snapshotter>(m->options.snapshot_directory, m->serialiser, std::move(hooks));
   }
-  m->signer = std::thread([m] { m->RunSigner(); });
+  m->signer = std::thread([m] {
+    ::pthread_setname_np(::pthread_self(), "bankd-signer");  // as top -H shows it
+    m->RunSigner();
+  });
   return engine;
 }
 

@@ -19,7 +19,8 @@ bank::Result<std::string> ReadAt(int fd, uint64_t offset, size_t size, const std
 bank::Status SyncDirectory(const std::string& directory);
 // Creates `path` with `data` durably and atomically (temporary file, fsync,
 // rename, directory fsync) with the given permission bits; fails when it
-// already exists.
+// already exists. When `data` starts at a page boundary (a snapshot,
+// ledger/serialiser.hpp), its whole pages are written with O_DIRECT.
 bank::Status CreateFileDurably(const std::string& directory, const std::string& name, std::string_view data,
                                int mode);
 // Makes the directory (and its parents) if missing.

@@ -1,5 +1,7 @@
 #include "ledger/group_commit.hpp"
 
+#include <pthread.h>
+
 #include <cstdio>
 
 namespace bankd::ledger {
@@ -10,7 +12,10 @@ GroupCommit::GroupCommit(std::unique_ptr<ChunkWriter> writer, uint64_t durable_s
       interval_(interval),
       queued_seqno_(durable_seqno),
       durable_seqno_(durable_seqno) {
-  flusher_ = std::thread([this] { Run(); });
+  flusher_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "bankd-commit");  // as top -H shows it
+    Run();
+  });
 }
 
 GroupCommit::~GroupCommit() { Stop(); }

@@ -28,6 +28,8 @@ void AppendPublic(std::vector<bl::Table>* tables,
   }
 }
 
+constexpr size_t kPageSize = 4096;
+
 // An upper bound of the snapshot form of `tables`: each name, key and
 // versioned value with its size and at most 7 bytes of padding.
 size_t SnapshotTablesSize(const std::vector<kv::TableImage>& tables) {
@@ -90,9 +92,9 @@ bank::Result<bl::WriteSet> Serialiser::Writes(const bl::EntryFrame& frame,
   return out;
 }
 
-bank::Result<std::string> Serialiser::SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
-                                                        const std::vector<uint64_t>& view_history,
-                                                        std::vector<kv::TableImage> tables) const {
+bank::Status Serialiser::SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
+                                           const std::vector<uint64_t>& view_history,
+                                           std::vector<kv::TableImage> tables, SnapshotBuffer* out) const {
   bl::PublicDomain domain;
   domain.type = bl::EntryType::kSnapshot;
   domain.version = static_cast<int64_t>(txid.seqno);
@@ -118,20 +120,26 @@ bank::Result<std::string> Serialiser::SerialiseSnapshot(const bank::TxId& txid, 
   // (a path of log2(seqno) hashes and a certificate); room for it is
   // reserved so that appending it does not copy the whole snapshot again.
   constexpr size_t kReceiptRoom = 64 * 1024;
-  std::string entry;
-  entry.reserve(bl::kEntryHeaderSize + bl::kGcmHeaderSize + 8 + public_bytes.size() +
-                SnapshotTablesSize(private_tables) + kReceiptRoom);
-  AdviseHugePages(&entry);
-  const size_t private_at = bl::StartEntry(0, txid, true, public_bytes, &entry);
+  std::string& bytes = out->bytes;
+  bytes.clear();
+  const size_t needed = kPageSize + bl::kEntryHeaderSize + bl::kGcmHeaderSize + 8 + public_bytes.size() +
+                        SnapshotTablesSize(private_tables) + kReceiptRoom;
+  if (bytes.capacity() < needed) {
+    std::string().swap(bytes);           // the old buffer goes before the bigger one comes
+    bytes.reserve(needed + needed / 4);  // a store grows: room for the next few snapshots
+    AdviseHugePages(&bytes);
+  }
+  out->at = (kPageSize - reinterpret_cast<uintptr_t>(bytes.data()) % kPageSize) % kPageSize;
+  bytes.append(out->at, '\0');
+  const size_t private_at = bl::StartEntry(0, txid, true, public_bytes, &bytes);
   for (const auto& t : private_tables) {
-    const size_t begun_at = bl::BeginSnapshotTable(t.name, t.version, &entry);
+    const size_t begun_at = bl::BeginSnapshotTable(t.name, t.version, &bytes);
     for (const auto& row : t.rows)
-      bl::AppendSnapshotRow(row->key, &row->value, static_cast<int64_t>(row->version), &entry);
-    bl::EndSnapshotTable(begun_at, &entry);
+      bl::AppendSnapshotRow(row->key, &row->value, static_cast<int64_t>(row->version), &bytes);
+    bl::EndSnapshotTable(begun_at, &bytes);
   }
   std::vector<kv::TableImage>().swap(private_tables);  // encoded: the rows the store dropped go now
-  BANK_RETURN_IF_ERROR(bl::SealEntry(secret_, private_at, &entry));
-  return entry;
+  return bl::SealEntry(secret_, private_at, &bytes, out->at);
 }
 
 bank::Result<std::vector<bl::Table>> Serialiser::SnapshotTables(const bl::EntryFrame& frame,

@@ -26,6 +26,16 @@ struct SerialisedTx {
   bank::Digest write_set_digest;
 };
 
+// A snapshot entry in a buffer that starts it at a page boundary (`at`
+// bytes in), so that it can be written with O_DIRECT: a snapshot is the
+// whole store, and copying it into the page cache was a sixth of bankd's
+// CPU under load (bench/RESULTS.md).
+struct SnapshotBuffer {
+  std::string bytes;
+  size_t at = 0;
+  std::string_view entry() const { return std::string_view(bytes).substr(at); }
+};
+
 class Serialiser {
  public:
   explicit Serialiser(std::string secret) : secret_(std::move(secret)) {}
@@ -40,14 +50,15 @@ class Serialiser {
   bank::Result<bank::ledger::WriteSet> Writes(const bank::ledger::EntryFrame& frame,
                                               const bank::ledger::PublicDomain& domain) const;
 
-  // The snapshot entry of the store at `txid`: the bytes before the
-  // receipt, with room reserved for it. `tables` as kv::Store::Capture gives
+  // The snapshot entry of the store at `txid`, into `out` (its capacity
+  // kept, so that a snapshotter reusing one buffer pays no page faults),
+  // with room reserved for the receipt. `tables` as kv::Store::Capture gives
   // them (taken by value: the shared rows are let go once encoded),
   // `leaf` the Merkle leaf of `txid`, `view_history` CCF's (element i:
   // first seqno of view i + 1).
-  bank::Result<std::string> SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
-                                              const std::vector<uint64_t>& view_history,
-                                              std::vector<kv::TableImage> tables) const;
+  bank::Status SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
+                                 const std::vector<uint64_t>& view_history,
+                                 std::vector<kv::TableImage> tables, SnapshotBuffer* out) const;
   // Every table of a snapshot entry (public, then decrypted private),
   // kVerifyFailed when its GCM tag does not verify.
   bank::Result<std::vector<bank::ledger::Table>> SnapshotTables(const bank::ledger::EntryFrame& frame,

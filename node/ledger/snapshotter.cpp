@@ -1,5 +1,7 @@
 #include "ledger/snapshotter.hpp"
 
+#include <pthread.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -23,7 +25,10 @@ std::string SnapshotEvidenceValue(const bank::Digest& snapshot_digest, uint64_t 
 
 Snapshotter::Snapshotter(std::string directory, const Serialiser& serialiser, Hooks hooks)
     : directory_(std::move(directory)), serialiser_(serialiser), hooks_(std::move(hooks)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "bankd-snapshot");  // as top -H shows it
+    Run();
+  });
 }
 
 Snapshotter::~Snapshotter() { Stop(); }
@@ -70,12 +75,12 @@ void Snapshotter::Write(SnapshotCapture capture, std::unique_lock<std::mutex>& l
     std::fprintf(stderr, "bankd: ledger: %s not written: %s\n", name_of.c_str(), why.c_str());
   };
   lock.unlock();
-  auto bytes = serialiser_.SerialiseSnapshot(capture.txid, capture.leaf, capture.view_history,
-                                             std::move(capture.tables));
+  bank::Status serialised = serialiser_.SerialiseSnapshot(capture.txid, capture.leaf, capture.view_history,
+                                                          std::move(capture.tables), &buffer_);
   std::optional<bank::TxId> evidence;
-  if (bytes.ok()) evidence = hooks_.append_evidence(capture.txid.seqno, bank::Sha256(*bytes));
+  if (serialised.ok()) evidence = hooks_.append_evidence(capture.txid.seqno, bank::Sha256(buffer_.entry()));
   lock.lock();
-  if (!bytes.ok()) return warn(bytes.status().message());
+  if (!serialised.ok()) return warn(serialised.message());
   if (!evidence) return warn("its evidence transaction could not be written");
 
   // The receipt exists once a signature after the evidence is durable.
@@ -90,9 +95,9 @@ void Snapshotter::Write(SnapshotCapture capture, std::unique_lock<std::mutex>& l
   if (!receipt) return;  // stopping: dropped, as CCF drops pending snapshots
 
   lock.unlock();
-  bytes->append(*receipt);
+  buffer_.bytes.append(*receipt);
   std::string name = bank::ledger::SnapshotFileName(capture.txid.seqno, evidence->seqno);
-  bank::Status st = CreateFileDurably(directory_, name, *bytes, 0644);
+  bank::Status st = CreateFileDurably(directory_, name, buffer_.entry(), 0644);
   lock.lock();
   if (!st.ok()) warn(st.message());
 }

@@ -89,6 +89,10 @@ class Snapshotter {
   const std::string directory_;
   const Serialiser& serialiser_;
   const Hooks hooks_;
+  // The snapshot being written; only the snapshotter's thread touches it.
+  // Kept from one snapshot to the next: a fresh buffer of a snapshot's
+  // size costs a page fault and a zeroed page per page it spans.
+  SnapshotBuffer buffer_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

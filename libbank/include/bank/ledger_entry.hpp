@@ -151,10 +151,11 @@ size_t BeginSnapshotTable(std::string_view name, uint64_t version, std::string* 
 void AppendSnapshotRow(std::string_view key, const std::string* value, int64_t version, std::string* out);
 void EndSnapshotTable(size_t begun_at, std::string* out);
 // A transaction is built in one buffer, so that a snapshot (the whole
-// store) is never copied: StartEntry appends the head to the empty `out`
-// (header, room for the GCM tag, the IV for `txid` with `snapshot`'s bit,
-// the public domain) and returns where the private domain starts; the
-// caller appends the private domain's plaintext; SealEntry
+// store) is never copied: StartEntry appends the head (header, room for
+// the GCM tag, the IV for `txid` with `snapshot`'s bit, the public domain)
+// to `out`, which may already hold bytes before the entry (bankd puts its
+// snapshots at a page boundary), and returns where the private domain
+// starts; the caller appends the private domain's plaintext; SealEntry
 // (bank/ledger_secret.hpp) then encrypts it in place and fills in the
 // entry's size and tag.
 size_t StartEntry(uint8_t flags, const TxId& txid, bool snapshot, std::string_view public_domain,

@@ -22,12 +22,12 @@ Result<std::string> LoadLedgerSecret(const std::string& path);
 // A new random secret.
 Result<std::string> NewLedgerSecret();
 
-// Seals the entry that StartEntry (bank/ledger_entry.hpp) began as the
-// whole of `entry`, with its private domain's plaintext from `private_at`
-// (what StartEntry returned) to the end: encrypts that in place under the
-// entry's IV, with its public domain as additional data, and fills in the
-// entry's size and tag.
-Status SealEntry(std::string_view secret, size_t private_at, std::string* entry);
+// Seals the entry that StartEntry (bank/ledger_entry.hpp) began at
+// `entry_at` of `entry` (the entry runs to the end), with its private
+// domain's plaintext from `private_at` (what StartEntry returned) to the
+// end: encrypts that in place under the entry's IV, with its public domain
+// as additional data, and fills in the entry's size and tag.
+Status SealEntry(std::string_view secret, size_t private_at, std::string* entry, size_t entry_at = 0);
 // Checks the entry's tag and returns the decrypted private domain
 // (kVerifyFailed when the tag does not match).
 Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame);
