@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   const size_t rows = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
   const int repeat = argc > 2 ? std::atoi(argv[2]) : 7;
   const bankd::ledger::Serialiser serialiser(std::string(32, 's'));
-  const bankd::kv::Store store = SyntheticStore(rows);
+  bankd::kv::Store store = SyntheticStore(rows);
   const std::vector<uint64_t> views = {1};
   std::vector<double> seconds, capture_seconds, hash_seconds, write_seconds;
   std::string dir =
@@ -75,11 +75,11 @@ int main(int argc, char** argv) {
   bankd::ledger::SnapshotBuffer snapshot;  // reused, as the snapshotter does
   for (int i = 0; i < repeat; ++i) {
     const double captured = ThreadCpuSeconds();
-    auto tables = store.Capture();  // the engine's part, under its writer lock
+    auto image = store.Capture();  // the engine's part, under its writer lock
     capture_seconds.push_back(ThreadCpuSeconds() - captured);
     const double start = ThreadCpuSeconds();
     bank::Status st = serialiser.SerialiseSnapshot(bank::TxId{1, rows + 1}, bank::Digest{}, views,
-                                                   std::move(tables), &snapshot);
+                                                   std::move(image), &snapshot);
     seconds.push_back(ThreadCpuSeconds() - start);
     if (!st.ok()) {
       std::fprintf(stderr, "snapshot_write: %s\n", st.message().c_str());

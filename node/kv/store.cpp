@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "kv/tx.hpp"
 
 namespace bankd::kv {
@@ -56,6 +58,28 @@ void Store::Apply(const WriteSet& writes, uint64_t version) {
   Apply(std::move(copy), version);
 }
 
+Store& Store::operator=(Store&& other) {
+  if (this != &other) {
+    RetireAll();
+    tables_ = std::move(other.tables_);
+    retired_ = std::move(other.retired_);
+  }
+  return *this;
+}
+
+Store::~Store() { RetireAll(); }
+
+void Store::Retire(RowPtr row) {
+  if (auto retired = retired_.lock()) retired->push_back(std::move(row));
+}
+
+void Store::RetireAll() {
+  auto retired = retired_.lock();
+  if (!retired) return;
+  for (auto& [name, table] : tables_)
+    for (auto& row : table.slots) retired->push_back(std::move(row));
+}
+
 void Store::Put(Table& table, RowPtr row) {
   auto it = table.rows.find(row->key);
   if (it == table.rows.end()) {
@@ -72,7 +96,8 @@ void Store::Put(Table& table, RowPtr row) {
   node.key() = row->key;
   table.rows.insert(std::move(node));
   if (table.ordered) table.order.emplace(row->key, row.get());
-  table.slots[slot] = std::move(row);
+  std::swap(table.slots[slot], row);
+  Retire(std::move(row));
 }
 
 bool Store::Remove(Table& table, std::string_view key) {
@@ -81,6 +106,7 @@ bool Store::Remove(Table& table, std::string_view key) {
   const size_t slot = it->second;
   if (table.ordered) table.order.erase(it->first);
   table.rows.erase(it);
+  Retire(std::move(table.slots[slot]));
   // The last row moves into the freed slot.
   if (slot + 1 != table.slots.size()) {
     table.slots[slot] = std::move(table.slots.back());
@@ -96,26 +122,37 @@ void Store::Apply(WriteSet&& writes, uint64_t version) {
     if (w.value) {
       if (t == tables_.end()) t = tables_.try_emplace(std::move(w.table)).first;
       t->second.version = version;
-      Put(t->second, std::make_shared<const Row>(Row{std::move(w.key), std::move(*w.value), version}));
+      Put(t->second, std::make_unique<const Row>(Row{std::move(w.key), std::move(*w.value), version}));
     } else if (t != tables_.end() && Remove(t->second, w.key)) {
       t->second.version = version;
     }
   }
 }
 
-void Store::Clear() { tables_.clear(); }
+void Store::Clear() {
+  RetireAll();
+  tables_.clear();
+}
 
-std::vector<TableImage> Store::Capture() const {
-  std::vector<TableImage> out;
-  out.reserve(tables_.size());
+StoreImage Store::Capture() {
+  StoreImage out;
+  out.pin = retired_.lock();
+  if (!out.pin) {
+    out.pin = std::make_shared<RetiredRows>();
+    retired_ = out.pin;
+  }
+  out.tables.reserve(tables_.size());
   for (const auto& [name, table] : tables_) {
-    out.push_back({name, table.version, table.slots});
+    TableImage& image = out.tables.emplace_back(TableImage{name, table.version, {}});
+    image.rows.resize(table.slots.size());
+    std::transform(table.slots.begin(), table.slots.end(), image.rows.begin(),
+                   [](const RowPtr& row) { return row.get(); });
   }
   return out;
 }
 
 void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
-  tables_.clear();
+  Clear();
   for (auto& t : tables) {
     Table& table = tables_[std::move(t.name)];
     table.version = t.version;
@@ -123,7 +160,7 @@ void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
     table.slots.reserve(t.writes.size());
     for (auto& w : t.writes) {
       if (!w.value) continue;  // a tombstone: nothing to hold
-      Put(table, std::make_shared<const Row>(
+      Put(table, std::make_unique<const Row>(
                      Row{std::move(w.key), std::move(*w.value), static_cast<uint64_t>(w.version)}));
     }
   }

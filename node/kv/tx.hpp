@@ -9,9 +9,10 @@
 // removal): a CCF snapshot records both (bank/ledger_entry.hpp).
 //
 // A stored row is immutable: an update stores a new one. So a snapshot's
-// capture shares the rows instead of copying them (CCF's CHAMP maps share
-// theirs the same way), and the writer goes on while the snapshotter
-// encodes them.
+// capture points at the rows instead of copying them (CCF's CHAMP maps
+// share theirs the same way), and the writer goes on while the snapshotter
+// encodes them: the store keeps the rows it replaces or removes for as
+// long as a capture may read them.
 #pragma once
 
 #include <functional>
@@ -39,13 +40,23 @@ struct Row {
   std::string value;
   uint64_t version = 0;  // the seqno that wrote it
 };
-using RowPtr = std::shared_ptr<const Row>;
+using RowPtr = std::unique_ptr<const Row>;
 
 // One table as a capture saw it: every row, in no particular order.
 struct TableImage {
   std::string name;
   uint64_t version = 0;
-  std::vector<RowPtr> rows;
+  std::vector<const Row*> rows;
+};
+
+// The rows a store replaced or removed while a capture lived.
+using RetiredRows = std::vector<RowPtr>;
+
+// A consistent image of a store: its rows stay valid, whatever the store
+// does meanwhile (even once it is gone), for as long as the image lives.
+struct StoreImage {
+  std::vector<TableImage> tables;    // in name order
+  std::shared_ptr<RetiredRows> pin;  // shared with the store while both live
 };
 
 class Store {
@@ -56,7 +67,8 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
   Store(Store&&) = default;
-  Store& operator=(Store&&) = default;
+  Store& operator=(Store&& other);
+  ~Store();  // hands its rows to the images that still need them
 
   std::optional<std::string> Get(std::string_view table, std::string_view key) const;
   // The stored value without a copy; null when absent. Valid until the
@@ -74,13 +86,15 @@ class Store {
   void Apply(WriteSet&& writes, uint64_t version = 0);  // moves the values in (replay)
   void Clear();
 
-  // Every table, in name order, with its rows and their versions, shared
-  // and not copied: a consistent image for a snapshot (no tombstones, as
+  // Every table, in name order, with its rows and their versions, pointed
+  // at and not copied: a consistent image for a snapshot (no tombstones, as
   // CCF's). The rows are in slot order (the order they were first written,
   // a removal moving the last row into its slot), not key order: sorting
   // them would cost more than the capture (CCF's snapshots follow its
-  // CHAMP maps' hash order, and no reader relies on an order).
-  std::vector<TableImage> Capture() const;
+  // CHAMP maps' hash order, and no reader relies on an order). The image
+  // may go to another thread; the store goes on meanwhile (the writer's
+  // exclusion is needed only for the call).
+  StoreImage Capture();
   // Replaces the whole content with `tables` (a parsed snapshot's).
   void Restore(std::vector<bank::ledger::Table>&& tables);
 
@@ -112,13 +126,20 @@ class Store {
     mutable Order order;
   };
   // Stores `row`, replacing the row of the same key.
-  static void Put(Table& table, RowPtr row);
+  void Put(Table& table, RowPtr row);
   // Removes the row of `key`, if any; false if there was none.
-  static bool Remove(Table& table, std::string_view key);
+  bool Remove(Table& table, std::string_view key);
+  // A row the store no longer holds: kept while an image lives, else freed.
+  void Retire(RowPtr row);
+  // Every row, as Retire (before the tables go).
+  void RetireAll();
   // The table's ordered index, built on first use.
   static const Order& OrderOf(const Table& table);
   const Table* FindTable(std::string_view table) const;
   std::map<std::string, Table, std::less<>> tables_;
+  // Where rows go that live images may still read: the images own it, so
+  // the last one to go (on the snapshotter's thread) frees them.
+  std::weak_ptr<RetiredRows> retired_;
 };
 
 class Tx {

@@ -93,15 +93,15 @@ bank::Result<bl::WriteSet> Serialiser::Writes(const bl::EntryFrame& frame,
 }
 
 bank::Status Serialiser::SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
-                                           const std::vector<uint64_t>& view_history,
-                                           std::vector<kv::TableImage> tables, SnapshotBuffer* out) const {
+                                           const std::vector<uint64_t>& view_history, kv::StoreImage image,
+                                           SnapshotBuffer* out) const {
   bl::PublicDomain domain;
   domain.type = bl::EntryType::kSnapshot;
   domain.version = static_cast<int64_t>(txid.seqno);
   domain.hash_at_snapshot.assign(reinterpret_cast<const char*>(leaf.data()), leaf.size());
   domain.view_history = view_history;
   std::vector<kv::TableImage> private_tables;
-  for (auto& t : tables) {
+  for (auto& t : image.tables) {
     if (!bl::IsPublicTable(t.name)) {
       private_tables.push_back(std::move(t));
       continue;
@@ -138,7 +138,8 @@ bank::Status Serialiser::SerialiseSnapshot(const bank::TxId& txid, const bank::D
       bl::AppendSnapshotRow(row->key, &row->value, static_cast<int64_t>(row->version), &bytes);
     bl::EndSnapshotTable(begun_at, &bytes);
   }
-  std::vector<kv::TableImage>().swap(private_tables);  // encoded: the rows the store dropped go now
+  private_tables.clear();
+  image = {};  // encoded: the rows the store retired meanwhile go now
   return bl::SealEntry(secret_, private_at, &bytes, out->at);
 }
 

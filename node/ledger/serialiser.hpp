@@ -52,13 +52,14 @@ class Serialiser {
 
   // The snapshot entry of the store at `txid`, into `out` (its capacity
   // kept, so that a snapshotter reusing one buffer pays no page faults),
-  // with room reserved for the receipt. `tables` as kv::Store::Capture gives
-  // them (taken by value: the shared rows are let go once encoded),
+  // with room reserved for the receipt. `image` as kv::Store::Capture gives
+  // it (taken by value: let go once encoded, and with it the rows the store
+  // retired meanwhile),
   // `leaf` the Merkle leaf of `txid`, `view_history` CCF's (element i:
   // first seqno of view i + 1).
   bank::Status SerialiseSnapshot(const bank::TxId& txid, const bank::Digest& leaf,
-                                 const std::vector<uint64_t>& view_history,
-                                 std::vector<kv::TableImage> tables, SnapshotBuffer* out) const;
+                                 const std::vector<uint64_t>& view_history, kv::StoreImage image,
+                                 SnapshotBuffer* out) const;
   // Every table of a snapshot entry (public, then decrypted private),
   // kVerifyFailed when its GCM tag does not verify.
   bank::Result<std::vector<bank::ledger::Table>> SnapshotTables(const bank::ledger::EntryFrame& frame,

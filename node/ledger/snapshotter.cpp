@@ -76,7 +76,7 @@ void Snapshotter::Write(SnapshotCapture capture, std::unique_lock<std::mutex>& l
   };
   lock.unlock();
   bank::Status serialised = serialiser_.SerialiseSnapshot(capture.txid, capture.leaf, capture.view_history,
-                                                          std::move(capture.tables), &buffer_);
+                                                          std::move(capture.image), &buffer_);
   std::optional<bank::TxId> evidence;
   if (serialised.ok()) evidence = hooks_.append_evidence(capture.txid.seqno, bank::Sha256(buffer_.entry()));
   lock.lock();

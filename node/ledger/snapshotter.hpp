@@ -6,7 +6,7 @@
 //    seqno 0), it ends the ledger chunk after that signature (so the
 //    ledger after a snapshot starts a chunk, as CCF's does) and, under its
 //    writer lock, takes a consistent image of the store at that seqno
-//    (SnapshotCapture: the rows shared, nothing copied or serialised) and
+//    (SnapshotCapture: the rows pointed at, nothing copied or serialised) and
 //    Submit()s it.
 //  - The snapshotter's own thread then, with no engine lock held,
 //    serialises the snapshot entry (Serialiser::SerialiseSnapshot), and
@@ -50,7 +50,7 @@ struct SnapshotCapture {
   bank::TxId txid;                          // of the signature transaction
   bank::Digest leaf{};                      // its Merkle leaf (the hash at snapshot)
   std::vector<uint64_t> view_history;       // CCF's: element i, first seqno of view i + 1
-  std::vector<kv::TableImage> tables;       // kv::Store::Capture()
+  kv::StoreImage image;                     // kv::Store::Capture()
 };
 
 // The value CCF records in public:ccf.internal.snapshot_evidence.

@@ -10,10 +10,11 @@
 
 #include "kv/tx.hpp"
 
-using bankd::kv::Store;
-using bankd::kv::Tx;
 using bank::ledger::Write;
 using bank::ledger::WriteSet;
+using bankd::kv::Store;
+using bankd::kv::StoreImage;
+using bankd::kv::Tx;
 
 namespace {
 
@@ -73,7 +74,7 @@ TEST_CASE("a table's first scans, from several threads at once, see every row in
   }
   source.Apply(std::move(writes), 5);
   std::sort(keys.begin(), keys.end());
-  auto images = source.Capture();
+  auto images = source.Capture().tables;
   REQUIRE(images.size() == 1);
   REQUIRE(images[0].rows.size() == keys.size());
   std::vector<bank::ledger::Table> tables{{images[0].name, images[0].version, {}}};
@@ -110,7 +111,8 @@ TEST_CASE("a capture keeps the rows as they were while the store goes on", "[kv]
   Store store = Seeded();
   store.Apply(WriteSet{{"t", "b", "1b"}}, 7);
   (void)Rows(store, "t");  // with the ordered index too
-  auto images = store.Capture();
+  auto image = store.Capture();
+  const auto& images = image.tables;
   store.Apply(
       WriteSet{{"t", "b", "later"}, {"t", "d", std::nullopt}, {"t", "new", "n"}, {"other", "x", "10"}}, 8);
 
@@ -127,9 +129,38 @@ TEST_CASE("a capture keeps the rows as they were while the store goes on", "[kv]
   CHECK(Rows(store, "t") == "b=later,f=3,new=n,");
   CHECK(store.Get("t", "f") == "3");  // moved into the removed row's slot
   CHECK(store.Size("t") == 3);
-  CHECK(store.Capture()[1].rows.size() == 3);
+  CHECK(store.Capture().tables[1].rows.size() == 3);
   CHECK(store.Get("other", "x") == "10");
   CHECK(store.Find("t", "b") != nullptr);
+}
+
+TEST_CASE("an image outlives the rows its store replaced and the store itself", "[kv]") {
+  // The snapshotter encodes an image on its own thread while the writer
+  // goes on, restarts (a rollback replaces the store) or stops: under ASan
+  // a row freed too early is a failure here.
+  auto store = std::make_unique<Store>(Seeded());
+  StoreImage first = store->Capture();
+  store->Apply(WriteSet{{"t", "b", "b2"}, {"t", "d", std::nullopt}}, 2);
+  StoreImage second = store->Capture();  // shares the first's retired rows
+  store->Apply(WriteSet{{"t", "b", "b3"}, {"t", "f", std::nullopt}}, 3);
+  store->Clear();
+  store->Apply(WriteSet{{"t", "z", "new"}}, 4);
+  *store = Seeded();  // a replaced store hands its rows over too
+  store.reset();
+  auto text = [](const StoreImage& image) {
+    std::string out;
+    for (const auto& t : image.tables)
+      for (const auto* row : t.rows) out += t.name + "/" + row->key + "=" + row->value + ",";
+    return out;
+  };
+  CHECK(text(first) == "other/x=9,t/b=1,t/d=2,t/f=3,");
+  CHECK(text(second) == "other/x=9,t/b=b2,t/f=3,");
+
+  // Without a live image nothing is kept: the rows go as they are replaced.
+  Store plain = Seeded();
+  { StoreImage gone = plain.Capture(); }
+  plain.Apply(WriteSet{{"t", "b", "again"}}, 5);
+  CHECK(plain.Capture().pin.use_count() == 1);
 }
 
 TEST_CASE("a transaction reads its own writes and leaves the store alone", "[kv]") {
