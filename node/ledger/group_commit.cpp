@@ -26,8 +26,10 @@ void GroupCommit::Append(uint64_t chunk_first_seqno, uint64_t seqno, std::string
   {
     std::lock_guard lock(queue_mu_);
     was_empty = queue_.empty();
-    if (queue_.empty() || queue_.back().chunk_first_seqno != chunk_first_seqno || queue_.back().end)
-      queue_.push_back({chunk_first_seqno, {}, std::nullopt});
+    if (queue_.empty() || queue_.back().chunk_first_seqno != chunk_first_seqno || queue_.back().end) {
+      queue_.push_back({chunk_first_seqno, std::move(spare_), std::nullopt});
+      queue_.back().bytes.clear();
+    }
     queue_.back().bytes.append(entry);
     queue_.back().end = std::move(end);
     queued_seqno_ = seqno;
@@ -88,6 +90,8 @@ void GroupCommit::FlushQueued() {
     durable_seqno_.store(last, std::memory_order_release);
   }
   durable_cv_.notify_all();
+  std::lock_guard lock(queue_mu_);
+  if (spare_.capacity() < batch.front().bytes.capacity()) spare_ = std::move(batch.front().bytes);
 }
 
 void GroupCommit::Flush() {
