@@ -71,7 +71,7 @@ unknown keys are errors):
                               answered 503 SessionCapExhausted (default 1000)
   max_open_sessions_hard      ...past which it is closed at once (default 1010)
   idle_connection_timeout     close a connection idle this long (default "60s")
-  worker_threads              threads serving requests (default 2)
+  worker_threads              threads serving requests (default 1)
 
 Example: config/bankd.example.json (it uses the identities that
 `bankctl keygen` or `bankctl sandbox up` put in ./workspace/sandbox_common and

@@ -63,7 +63,7 @@ struct ServerOptions {
   // CCF's max_open_sessions_soft / _hard, with CCF's defaults.
   size_t max_open_sessions_soft = 1000;
   size_t max_open_sessions_hard = 1010;
-  int threads = 2;
+  int threads = 1;
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::seconds shutdown_grace{5};

@@ -87,7 +87,9 @@ struct BankdConfig {
   uint64_t max_open_sessions_soft = 1000;
   uint64_t max_open_sessions_hard = 1010;
   std::chrono::milliseconds idle_connection_timeout{60000};
-  int worker_threads = 2;
+  // One, as CCF (its worker_threads counts threads beyond the one; default 0):
+  // with one writer, a second thread mostly waits for the writer lock.
+  int worker_threads = 1;
   bool open_at_start = true;
   std::string rpc_addresses_file;  // empty: not written
 
