@@ -2,7 +2,8 @@
 //
 //   build/bench/transfer_load --bankd build/node/bankd [--connections 8]
 //       [--in-flight 32] [--accounts 1000] [--users 4] [--seconds 10]
-//       [--max-requests 200000] [--rate R] [--idempotency-keys] [--json]
+//       [--max-requests 200000] [--rate R] [--snapshot-tx-count 10000]
+//       [--idempotency-keys] [--json]
 //
 // Creates a throw-away sandbox workspace under $TMPDIR, starts bankd on a
 // free loopback port; member0 creates N accounts ("a<i>", owned by user
@@ -12,6 +13,9 @@
 // from a random account of the connection's user to a random other
 // account, until the time or request budget is spent (--rate paces the
 // whole run to R transfers/s, for latency at a given load).
+// --snapshot-tx-count sets bankd's snapshots.tx_count (default 10,000, as
+// CCF's; 0 writes none: the transaction path alone, for comparing two
+// builds with less noise; the figures to report keep the default).
 //
 // At the end it checks what a bank must guarantee and fails (exit 1) when
 // any check fails: every transfer got 204 (a refused request is a failure,
@@ -132,6 +136,7 @@ struct Options {
   std::string bankd;
   int connections = 8, in_flight = 32, accounts = 1000, users = 4, seconds = 10;
   long max_requests = 200000;
+  long snapshot_tx_count = 10000;  // bankd's snapshots.tx_count (CCF's default); 0: none
   double rate = 0;  // transfers/s over all connections; 0: as fast as possible
   bool idempotency_keys = false, json = false;
 };
@@ -165,16 +170,20 @@ bool ParseFlags(int argc, char** argv, Options* o, std::string* error) {
       o->max_requests = std::atol(v);
     else if (flag == "--rate")
       o->rate = std::atof(v);
+    else if (flag == "--snapshot-tx-count")
+      o->snapshot_tx_count = std::atol(v);
     else
       return *error = "unknown flag " + flag, false;
   }
   if (o->bankd.empty() || o->connections < 1 || o->connections > 256 || o->in_flight < 1 ||
       o->in_flight > 4096 || o->users < 1 || o->users > 32 || o->accounts < 2 * o->users ||
-      o->accounts > 1000000 || o->seconds < 1 || o->seconds > 600 || o->max_requests < 1 || o->rate < 0) {
+      o->accounts > 1000000 || o->seconds < 1 || o->seconds > 600 || o->max_requests < 1 || o->rate < 0 ||
+      o->snapshot_tx_count < 0) {
     *error =
         "usage: transfer_load --bankd PATH [--connections 1..256] [--in-flight 1..4096] [--accounts "
         "N>=2*users] "
-        "[--users 1..32] [--seconds 1..600] [--max-requests N] [--rate TPS] [--idempotency-keys] [--json]";
+        "[--users 1..32] [--seconds 1..600] [--max-requests N] [--rate TPS] [--snapshot-tx-count N] "
+        "[--idempotency-keys] [--json]";
     return false;
   }
   return true;
@@ -268,6 +277,7 @@ int main(int argc, char** argv) {
   options.workspace = dir + "/workspace";
   options.port = FreePort();
   options.users = o.users;
+  options.snapshot_tx_count = static_cast<uint64_t>(o.snapshot_tx_count);
   auto config = bank::PrepareSandbox(options);
   if (!config.ok()) return Fail(config.status().message());
   Run run{o, options.port, bank::SandboxLayout::For(options.workspace), {}};
