@@ -24,7 +24,7 @@ std::optional<std::string> Store::Get(std::string_view table, std::string_view k
 
 const Store::Order& Store::OrderOf(const Table& table) {
   std::call_once(table.order_once, [&] {
-    for (const auto& row : table.slots) table.order.emplace(row->key, row.get());
+    for (const auto& row : table.slots) table.order.emplace(RowKey{row->key}, row.get());
     table.ordered = true;
   });
   return table.order;
@@ -81,22 +81,21 @@ void Store::RetireAll() {
 }
 
 void Store::Put(Table& table, RowPtr row) {
-  auto it = table.rows.find(row->key);
-  if (it == table.rows.end()) {
-    table.rows.emplace(row->key, table.slots.size());
-    if (table.ordered) table.order.emplace(row->key, row.get());
+  auto [it, inserted] = table.rows.try_emplace(RowKey{row->key}, table.slots.size());
+  if (inserted) {
+    if (table.ordered) table.order.emplace(RowKey{row->key}, row.get());
     table.slots.push_back(std::move(row));
     return;
   }
-  // Both views key the old row by its own key: re-key them to the new
+  // Both views key the old row by its own key: re-point them at the new
   // row's before the old one may go.
-  const size_t slot = it->second;
-  if (table.ordered) table.order.erase(it->first);
-  auto node = table.rows.extract(it);
-  node.key() = row->key;
-  table.rows.insert(std::move(node));
-  if (table.ordered) table.order.emplace(row->key, row.get());
-  std::swap(table.slots[slot], row);
+  it->first.text = row->key;
+  if (table.ordered) {
+    auto o = table.order.find(row->key);
+    o->first.text = row->key;
+    o->second = row.get();
+  }
+  std::swap(table.slots[it->second], row);
   Retire(std::move(row));
 }
 
@@ -104,7 +103,7 @@ bool Store::Remove(Table& table, std::string_view key) {
   auto it = table.rows.find(key);
   if (it == table.rows.end()) return false;
   const size_t slot = it->second;
-  if (table.ordered) table.order.erase(it->first);
+  if (table.ordered) table.order.erase(table.order.find(key));
   table.rows.erase(it);
   Retire(std::move(table.slots[slot]));
   // The last row moves into the freed slot.
