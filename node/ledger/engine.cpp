@@ -118,6 +118,9 @@ struct Engine::Impl {
   mutable std::shared_mutex state_mu;
   LedgerState state;
   std::unique_ptr<GroupCommit> commit;
+  // The last entry's storage, for the next (requires write_mu); one that
+  // grew past a megabyte (a big proposal) is let go instead.
+  std::string entry_buffer;
 
   std::mutex signer_mu;
   std::condition_variable signer_cv;
@@ -173,7 +176,7 @@ std::optional<bank::TxId> Engine::Impl::AppendLocked(bl::WriteSet&& writes, cons
   // and at a snapshot (so that the ledger after it starts a chunk).
   const bool ends_chunk = signature && (chunk_offset >= options.chunk_bytes || snapshot);
   auto serialised = serialiser.Serialise(txid, writes, claims_digest, evidence.For(txid),
-                                         ends_chunk ? bl::kForceChunkAfter : 0);
+                                         ends_chunk ? bl::kForceChunkAfter : 0, std::move(entry_buffer));
   if (!serialised.ok())
     Fatal("cannot serialise transaction " + txid.ToString() + ": " + serialised.status().message());
   if (serialised->bytes.size() > bl::kMaxEntrySize || chunk_offset + serialised->bytes.size() > UINT32_MAX) {
@@ -202,6 +205,7 @@ std::optional<bank::TxId> Engine::Impl::AppendLocked(bl::WriteSet&& writes, cons
   }
   // Still under write_mu: entries reach the queue in seqno order.
   commit->Append(chunk_first_seqno, txid.seqno, serialised->bytes, std::move(end));
+  if (serialised->bytes.capacity() <= (size_t{1} << 20)) entry_buffer = std::move(serialised->bytes);
   return txid;
 }
 

@@ -58,7 +58,8 @@ void AdviseHugePages(std::string* buffer) {
 
 bank::Result<SerialisedTx> Serialiser::Serialise(const bank::TxId& txid, const bl::WriteSet& writes,
                                                  const bank::Digest& claims_digest,
-                                                 std::string_view commit_evidence, uint8_t flags) const {
+                                                 std::string_view commit_evidence, uint8_t flags,
+                                                 std::string buffer) const {
   std::map<std::string_view, std::vector<const bl::Write*>> by_table;
   for (const auto& w : writes) by_table[w.table].push_back(&w);
 
@@ -71,7 +72,17 @@ bank::Result<SerialisedTx> Serialiser::Serialise(const bank::TxId& txid, const b
   std::string public_bytes;
   bl::AppendPublicDomain(domain, &public_bytes);
 
+  // The entry's size, bounded from above, so that it is built without
+  // reallocations (growing it by doubling was 12% of a transfer's CPU).
+  size_t size = bl::kEntryHeaderSize + bl::kGcmHeaderSize + 8 + public_bytes.size();
+  for (const auto& [name, table_writes] : by_table) {
+    size += 40 + name.size();  // name, version, reads, puts and removals
+    for (const bl::Write* w : table_writes) size += 16 + w->key.size() + (w->value ? w->value->size() : 0);
+  }
   SerialisedTx out;
+  out.bytes = std::move(buffer);
+  out.bytes.clear();
+  out.bytes.reserve(size);
   const size_t private_at = bl::StartEntry(flags, txid, false, public_bytes, &out.bytes);
   for (const auto& [name, table_writes] : by_table)  // the private domain, encoded where the writes are
     if (!bl::IsPublicTable(name)) bl::AppendWriteSetTable(name, table_writes, &out.bytes);

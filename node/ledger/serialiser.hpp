@@ -41,9 +41,13 @@ class Serialiser {
   explicit Serialiser(std::string secret) : secret_(std::move(secret)) {}
 
   // `commit_evidence` is the "ce:V.S:<hex>" text; its SHA-256 is recorded.
+  // The entry is built in `buffer`'s storage (the previous entry's, handed
+  // back by a writer that serialises one transaction after another: a
+  // fresh allocation per entry was a tenth of a transfer's CPU, in malloc
+  // and page faults, bench/RESULTS.md).
   bank::Result<SerialisedTx> Serialise(const bank::TxId& txid, const bank::ledger::WriteSet& writes,
                                        const bank::Digest& claims_digest, std::string_view commit_evidence,
-                                       uint8_t flags) const;
+                                       uint8_t flags, std::string buffer = {}) const;
 
   // The writes of a parsed entry (public and decrypted private tables),
   // kVerifyFailed when its GCM tag does not verify under the secret.
