@@ -28,8 +28,14 @@ void RestartWithHugePageHeap(char** argv) {
   if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.hugetlb") != nullptr) return;
   const std::string before = tunables != nullptr ? tunables : "";
   const std::string value = before.empty() ? "glibc.malloc.hugetlb=1" : before + ":glibc.malloc.hugetlb=1";
+  // The binary's own path, not /proc/self/exe: the kernel names the
+  // process after the file it executes, and ps, top and pkill know bankd.
+  char path[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return;
+  path[n] = '\0';
   if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
-  ::execv("/proc/self/exe", argv);
+  ::execv(path, argv);
   if (tunables != nullptr)
     ::setenv("GLIBC_TUNABLES", before.c_str(), 1);
   else
