@@ -3,9 +3,9 @@
 //   build/bench/transfer_load --bankd build/node/bankd [--connections 8]
 //       [--in-flight 32] [--accounts 1000] [--users 4] [--seconds 10]
 //       [--max-requests 200000] [--rate R] [--snapshot-tx-count 10000]
-//       [--idempotency-keys] [--json]
+//       [--snapshot-min-ledger-growth 1] [--idempotency-keys] [--json]
 //
-// Creates a throw-away sandbox workspace under $TMPDIR, starts bankd on a
+// Creates a throw-away sandbox workspace under /tmp, starts bankd on a
 // free loopback port; member0 creates N accounts ("a<i>", owned by user
 // i % users) and deposits the same amount into each. Then `connections`
 // TLS connections (one thread each, connection c is user c % users) keep
@@ -16,6 +16,8 @@
 // --snapshot-tx-count sets bankd's snapshots.tx_count (default 10,000, as
 // CCF's; 0 writes none: the transaction path alone, for comparing two
 // builds with less noise; the figures to report keep the default).
+// --snapshot-min-ledger-growth sets bankd's snapshots.min_ledger_growth
+// (default 1, bankd's; 0: snapshots at every tx_count, CCF's schedule).
 //
 // At the end it checks what a bank must guarantee and fails (exit 1) when
 // any check fails: every transfer got 204 (a refused request is a failure,
@@ -28,9 +30,10 @@
 // shared machine say more than wall-clock rates, and how long the last
 // transfer took to read Committed. bankd's CPU includes its snapshotter's
 // thread, which is also given apart (bankd_snapshot_cpu_us_per_transfer):
-// a snapshot is the whole store, due every 10,000 transactions, so its
-// share grows with the length of the run, and skips a snapshot when the
-// previous one is still being written.
+// a snapshot is the whole store, so with --snapshot-min-ledger-growth 0
+// (one every 10,000 transactions) its share grows with the length of the
+// run until the snapshotter never rests; bankd's default bounds it by the
+// ledger written.
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -137,6 +140,7 @@ struct Options {
   int connections = 8, in_flight = 32, accounts = 1000, users = 4, seconds = 10;
   long max_requests = 200000;
   long snapshot_tx_count = 10000;  // bankd's snapshots.tx_count (CCF's default); 0: none
+  double snapshot_min_ledger_growth = 1;  // bankd's snapshots.min_ledger_growth
   double rate = 0;  // transfers/s over all connections; 0: as fast as possible
   bool idempotency_keys = false, json = false;
 };
@@ -172,18 +176,20 @@ bool ParseFlags(int argc, char** argv, Options* o, std::string* error) {
       o->rate = std::atof(v);
     else if (flag == "--snapshot-tx-count")
       o->snapshot_tx_count = std::atol(v);
+    else if (flag == "--snapshot-min-ledger-growth")
+      o->snapshot_min_ledger_growth = std::atof(v);
     else
       return *error = "unknown flag " + flag, false;
   }
   if (o->bankd.empty() || o->connections < 1 || o->connections > 256 || o->in_flight < 1 ||
       o->in_flight > 4096 || o->users < 1 || o->users > 32 || o->accounts < 2 * o->users ||
       o->accounts > 1000000 || o->seconds < 1 || o->seconds > 600 || o->max_requests < 1 || o->rate < 0 ||
-      o->snapshot_tx_count < 0) {
+      o->snapshot_tx_count < 0 || o->snapshot_min_ledger_growth < 0 || o->snapshot_min_ledger_growth > 1000) {
     *error =
         "usage: transfer_load --bankd PATH [--connections 1..256] [--in-flight 1..4096] [--accounts "
         "N>=2*users] "
         "[--users 1..32] [--seconds 1..600] [--max-requests N] [--rate TPS] [--snapshot-tx-count N] "
-        "[--idempotency-keys] [--json]";
+        "[--snapshot-min-ledger-growth 0..1000] [--idempotency-keys] [--json]";
     return false;
   }
   return true;
@@ -278,6 +284,7 @@ int main(int argc, char** argv) {
   options.port = FreePort();
   options.users = o.users;
   options.snapshot_tx_count = static_cast<uint64_t>(o.snapshot_tx_count);
+  options.snapshot_min_ledger_growth = o.snapshot_min_ledger_growth;
   auto config = bank::PrepareSandbox(options);
   if (!config.ok()) return Fail(config.status().message());
   Run run{o, options.port, bank::SandboxLayout::For(options.workspace), {}};

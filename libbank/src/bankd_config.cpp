@@ -147,13 +147,19 @@ Result<BankdConfig> BankdConfig::FromJson(const json& j, const std::string& base
   }
   if (j.contains("snapshots")) {
     const auto& sj = j["snapshots"];
-    BANK_RETURN_IF_ERROR(CheckKeys(sj, "snapshots", {"directory", "tx_count"}));
+    BANK_RETURN_IF_ERROR(CheckKeys(sj, "snapshots", {"directory", "tx_count", "min_ledger_growth"}));
     BANK_ASSIGN_OR_RETURN(c.snapshots_directory,
                           String(sj, "directory", "snapshots", false, c.snapshots_directory));
     if (sj.contains("tx_count")) {
       if (!sj["tx_count"].is_number_unsigned())
         return Invalid("snapshots.tx_count must be a non-negative integer");
       c.snapshot_tx_count = sj["tx_count"].get<uint64_t>();
+    }
+    if (sj.contains("min_ledger_growth")) {
+      const auto& g = sj["min_ledger_growth"];
+      if (!g.is_number() || g.get<double>() < 0 || g.get<double>() > 1000)
+        return Invalid("snapshots.min_ledger_growth must be a number from 0 to 1000");
+      c.snapshot_min_ledger_growth = g.get<double>();
     }
   }
   if (j.contains("node_certificate")) {
@@ -293,7 +299,10 @@ json BankdConfig::ToJson() const {
   json j = {{"rpc_address", rpc_address},
             {"data_directory", data_directory},
             {"ledger", {{"directory", ledger_directory}, {"chunk_size", ledger_chunk_size}}},
-            {"snapshots", {{"directory", snapshots_directory}, {"tx_count", snapshot_tx_count}}},
+            {"snapshots",
+             {{"directory", snapshots_directory},
+              {"tx_count", snapshot_tx_count},
+              {"min_ledger_growth", snapshot_min_ledger_growth}}},
             {"service_certificate_file", service_certificate_file},
             {"node_certificate", {{"subject_alt_names", subject_alt_names}}},
             {"members", members},

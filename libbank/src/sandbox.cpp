@@ -77,6 +77,7 @@ Result<BankdConfig> PrepareSandbox(const SandboxOptions& options) {
   config.signature_tx_count = options.signature_tx_count;
   config.signature_delay = options.signature_delay;
   config.snapshot_tx_count = options.snapshot_tx_count;
+  config.snapshot_min_ledger_growth = options.snapshot_min_ledger_growth;
   for (int i = 0; i < options.members; ++i) {
     const std::string name = "member" + std::to_string(i);
     BANK_RETURN_IF_ERROR(EnsureIdentity(l.common_dir, name, /*encryption_key=*/true));

@@ -31,6 +31,11 @@ unknown keys are errors):
   snapshots.tx_count          write a snapshot at the first signature this
                               many transactions after the previous one
                               (default 10000, as CCF; 0: none written)
+  snapshots.min_ledger_growth and only once the ledger written since the
+                              previous snapshot is this many times its size
+                              (bankd's; default 1: snapshots never write
+                              more than the ledger does; 0: tx_count
+                              alone, as CCF)
   service_certificate_file    where the service certificate is written at
                               start (default "service_cert.pem")
   node_certificate.subject_alt_names

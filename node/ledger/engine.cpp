@@ -132,6 +132,9 @@ struct Engine::Impl {
   std::chrono::steady_clock::time_point next_recovery{};  // requires write_mu
 
   uint64_t last_snapshot_seqno = 0;          // requires write_mu
+  // Bytes of ledger entries appended since the last capture (since the
+  // start, after a restart): what snapshot_min_ledger_growth measures.
+  uint64_t ledger_bytes_since_snapshot = 0;  // requires write_mu
   std::unique_ptr<Snapshotter> snapshotter;  // null when snapshots are off
 
   // Requires write_mu.
@@ -147,9 +150,14 @@ struct Engine::Impl {
   // The node's certificate in public:ccf.gov.nodes.endorsed_certificates.
   void RecordNodeCertificateLocked();
   bl::WriteSet SignatureWritesLocked(const bank::TxId& txid, const bank::Digest& root);
-  // A snapshot is due at the signature transaction `seqno`.
+  // A snapshot is due at the signature transaction `seqno`: the interval
+  // has passed, the ledger has grown enough since the previous snapshot,
+  // and the snapshotter is idle (so that the previous size is known, and
+  // no second image of the store is held).
   bool SnapshotDueLocked(uint64_t seqno) const {
-    return snapshotter && seqno - last_snapshot_seqno >= options.snapshot_tx_interval;
+    if (!snapshotter || seqno - last_snapshot_seqno < options.snapshot_tx_interval) return false;
+    const double growth = options.snapshot_min_ledger_growth * static_cast<double>(snapshotter->LastSize());
+    return static_cast<double>(ledger_bytes_since_snapshot) >= growth && !snapshotter->Busy();
   }
   // Copies the store at the signature `txid` for the snapshotter.
   void CaptureSnapshotLocked(const bank::TxId& txid);
@@ -205,6 +213,7 @@ std::optional<bank::TxId> Engine::Impl::AppendLocked(bl::WriteSet&& writes, cons
   }
   // Still under write_mu: entries reach the queue in seqno order.
   commit->Append(chunk_first_seqno, txid.seqno, serialised->bytes, std::move(end));
+  ledger_bytes_since_snapshot += serialised->bytes.size();
   if (serialised->bytes.capacity() <= (size_t{1} << 20)) entry_buffer = std::move(serialised->bytes);
   return txid;
 }
@@ -256,7 +265,7 @@ bank::TxId Engine::Impl::SignLocked() {
   const bank::Digest root = state.tree.Root();  // leaves 0 .. seqno - 1
   // A signature entry is a few kilobytes: it always fits.
   // Decided once: the signature ends its chunk exactly when it is captured.
-  const bool snapshot = SnapshotDueLocked(txid.seqno) && !snapshotter->Waiting();
+  const bool snapshot = SnapshotDueLocked(txid.seqno);
   AppendLocked(SignatureWritesLocked(txid, root), bank::Digest{}, true, root, snapshot);
   if (snapshot) CaptureSnapshotLocked(txid);
   std::lock_guard lock(signer_mu);
@@ -269,6 +278,7 @@ void Engine::Impl::CaptureSnapshotLocked(const bank::TxId& txid) {
   // rows (shared, not copied) is consistent; serialising it is the
   // snapshotter's work.
   last_snapshot_seqno = txid.seqno;
+  ledger_bytes_since_snapshot = 0;
   snapshotter->Submit(
       {txid, state.tree.leaf(txid.seqno), state.ViewHistory(txid.seqno), state.store.Capture()});
 }

@@ -50,7 +50,8 @@
 //    instead of naming whichever transaction later reuses the seqno.
 //  - Snapshots (ledger/snapshotter.hpp): with `snapshot_directory` set,
 //    at the first signature `snapshot_tx_interval` transactions after the
-//    previous snapshot the chunk ends and a CCF snapshot of the store at
+//    previous snapshot (and once the ledger has grown by
+//    `snapshot_min_ledger_growth` x that snapshot's size) the chunk ends and a CCF snapshot of the store at
 //    that signature is written off the writer thread, with its evidence
 //    transaction and, once a signature covers that, its receipt. Open()
 //    starts from the latest snapshot that verifies (ledger/
@@ -96,6 +97,14 @@ struct EngineOptions {
   // latest is still started from). 10,000 is CCF's default interval.
   std::string snapshot_directory;
   size_t snapshot_tx_interval = 10000;
+  // Beyond CCF: a snapshot is also not taken before the ledger written
+  // since the previous one is this fraction of that snapshot's size. A
+  // snapshot is the whole store, so at a fixed interval its cost per
+  // transaction grows with the store; with this bound the snapshot bytes
+  // written never exceed 1 / fraction of the ledger bytes, and a restart
+  // replays at most about fraction x the snapshot's size of ledger after
+  // it. 0: every `snapshot_tx_interval` transactions, as CCF.
+  double snapshot_min_ledger_growth = 1.0;
 };
 
 // Everything a receipt for one transaction needs: `proof` walks the leaf of

@@ -42,9 +42,9 @@ void Snapshotter::Submit(SnapshotCapture&& capture) {
   cv_.notify_all();
 }
 
-bool Snapshotter::Waiting() const {
+bool Snapshotter::Busy() const {
   std::lock_guard lock(mu_);
-  return waiting_.has_value();
+  return waiting_.has_value() || writing_;
 }
 
 void Snapshotter::Stop() {
@@ -65,7 +65,9 @@ void Snapshotter::Run() {
     if (stop_) return;
     SnapshotCapture capture = std::move(*waiting_);
     waiting_.reset();
+    writing_ = true;
     Write(std::move(capture), lock);
+    writing_ = false;
   }
 }
 
@@ -81,6 +83,7 @@ void Snapshotter::Write(SnapshotCapture capture, std::unique_lock<std::mutex>& l
   if (serialised.ok()) evidence = hooks_.append_evidence(capture.txid.seqno, bank::Sha256(buffer_.entry()));
   lock.lock();
   if (!serialised.ok()) return warn(serialised.message());
+  last_size_.store(buffer_.entry().size(), std::memory_order_relaxed);
   if (!evidence) return warn("its evidence transaction could not be written");
 
   // The receipt exists once a signature after the evidence is durable.

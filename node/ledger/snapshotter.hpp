@@ -19,14 +19,14 @@
 //    `snapshot_<seqno>_<evidence seqno>.committed` in `directory` durably:
 //    a temporary file, fsync, link to the name, directory fsync. A file
 //    under that name is always whole.
-//  - At most one snapshot is in progress and one waits; the engine takes
-//    no capture while one waits (Waiting()), and should one be submitted
-//    anyway it replaces the waiting one. A snapshot still in progress when the engine
-//    stops is dropped (CCF's pending snapshots are too); a failure to
-//    write is a one-line warning on stderr, never fatal: the ledger alone
-//    is the source of truth.
+//  - One snapshot at a time: the engine takes no capture while the
+//    snapshotter is Busy() (one waiting or being written),
+//    and should one be submitted anyway it replaces the waiting one. A
+//    snapshot still in progress when the engine stops is dropped (CCF's pending snapshots are too); a failure
+//    to write is a one-line warning on stderr, never fatal: the ledger alone is the source of truth.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -74,10 +74,13 @@ class Snapshotter {
   Snapshotter& operator=(const Snapshotter&) = delete;
 
   void Submit(SnapshotCapture&& capture);
-  // Whether a capture is waiting for the one in progress: the engine takes
-  // no new one then (it would only replace the waiting one, a whole store
-  // captured for nothing) and snapshots at a later signature instead.
-  bool Waiting() const;
+  // Whether a snapshot is waiting or being written: the engine takes no
+  // new capture then (a second image of the whole store, held for
+  // nothing) and snapshots at a later signature instead.
+  bool Busy() const;
+  // The size of the last snapshot serialised (0 before the first): what
+  // the engine's snapshot_min_ledger_growth compares the ledger with.
+  uint64_t LastSize() const { return last_size_.load(std::memory_order_relaxed); }
   // Drops what is pending and joins the thread. Idempotent.
   void Stop();
 
@@ -97,7 +100,9 @@ class Snapshotter {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::optional<SnapshotCapture> waiting_;
+  bool writing_ = false;
   bool stop_ = false;
+  std::atomic<uint64_t> last_size_{0};
   std::thread thread_;
 };
 

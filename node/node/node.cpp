@@ -90,6 +90,7 @@ bank::Status Node::Init() {
   options.signature_interval = config_.signature_delay;
   options.snapshot_directory = config_.snapshots_directory;
   options.snapshot_tx_interval = config_.snapshot_tx_count;
+  options.snapshot_min_ledger_growth = config_.snapshot_min_ledger_growth;
   BANK_ASSIGN_OR_RETURN(engine_, ledger::Engine::Open(std::move(options)));
   startup_seqno_ = engine_->LastWritten().seqno;
 

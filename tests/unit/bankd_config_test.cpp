@@ -51,3 +51,23 @@ TEST_CASE("bankd config: every duration it accepts is written back readable", "[
   // 20 digits never parse (they could pass 2^64).
   CHECK_FALSE(bank::ParseDuration(json("10000000000000000000ms")).ok());
 }
+
+TEST_CASE("bankd config: snapshots.min_ledger_growth is a number from 0 to 1000", "[bankd_config]") {
+  auto parse = [](const std::string& text) {
+    return bank::BankdConfig::FromJson(json::parse(text), "/etc/bankd");
+  };
+  CHECK(parse("{}")->snapshot_min_ledger_growth == 1.0);
+  auto config = parse(R"({"snapshots": {"min_ledger_growth": 0.5}})");
+  REQUIRE(config.ok());
+  CHECK(config->snapshot_min_ledger_growth == 0.5);
+  CHECK(parse(config->ToJson().dump())->snapshot_min_ledger_growth == 0.5);
+  CHECK(parse(R"({"snapshots": {"min_ledger_growth": 0}})")->snapshot_min_ledger_growth == 0.0);
+  for (const char* bad :
+       {R"({"snapshots": {"min_ledger_growth": -1}})", R"({"snapshots": {"min_ledger_growth": 1001}})",
+        R"({"snapshots": {"min_ledger_growth": "1"}})"}) {
+    auto refused = parse(bad);
+    INFO(bad);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().message().find("snapshots.min_ledger_growth") != std::string::npos);
+  }
+}

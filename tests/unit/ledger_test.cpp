@@ -697,6 +697,40 @@ TEST_CASE("snapshots are written at the interval, at a signature that ends a chu
              Catch::Contains("public:ccf.internal.snapshot_evidence"));
 }
 
+TEST_CASE("a snapshot waits until the ledger has grown by min_ledger_growth x the previous one",
+          "[ledger][snapshot]") {
+  TempDir dir;
+  EngineOptions o = SnapshotOptions(dir);
+  o.snapshot_min_ledger_growth = 3;
+  auto engine = OpenEngine(o);
+  PutServiceInfo(*engine);
+  // Writes until three snapshots exist (bounded: the rule allows one about
+  // every 3x more rows at most).
+  const std::string value(200, 'v');
+  for (int i = 0; i < 20000 && SnapshotFiles(o).size() < 3; ++i) Put(*engine, "k" + std::to_string(i), value);
+  auto files = WaitForSnapshots(o, 3);
+  engine.reset();
+
+  std::vector<uint64_t> seqnos, sizes;
+  for (const auto& f : files) {
+    auto snapshot = bl::ReadSnapshot(f, &TestIdentity().service_cert);
+    REQUIRE(snapshot.ok());
+    seqnos.push_back(snapshot->txid.seqno);
+    sizes.push_back(snapshot->entry_bytes);
+  }
+  const auto records = AllRecords(o.directory);
+  for (size_t i = 0; i + 1 < files.size(); ++i) {
+    // The ledger between two snapshots (after the first's signature, before
+    // the second's) is at least 3x the first snapshot.
+    uint64_t between = 0;
+    for (const auto& r : records)
+      if (r.txid.seqno > seqnos[i] && r.txid.seqno < seqnos[i + 1]) between += r.size;
+    INFO("snapshots at " << seqnos[i] << " (" << sizes[i] << " bytes) and " << seqnos[i + 1]);
+    CHECK(between >= 3 * sizes[i]);
+    CHECK(seqnos[i + 1] - seqnos[i] >= o.snapshot_tx_interval);
+  }
+}
+
 TEST_CASE("a restart from a snapshot gives the same store, root and receipts", "[ledger][snapshot]") {
   TempDir dir;
   EngineOptions o = SnapshotOptions(dir);

@@ -67,9 +67,12 @@ struct BankdConfig {
   // A ledger chunk is completed at the first signature after this size.
   uint64_t ledger_chunk_size = 5 << 20;
   // CCF snapshots: written every `snapshot_tx_count` transactions (at a
-  // signature; 0: never written, the latest is still started from).
+  // signature; 0: never written, the latest is still started from), and
+  // (bankd's own) only once the ledger since the previous one is
+  // `snapshot_min_ledger_growth` x its size (0: the interval alone, as CCF).
   std::string snapshots_directory = "snapshots";
   uint64_t snapshot_tx_count = 10000;
+  double snapshot_min_ledger_growth = 1.0;
   std::string service_certificate_file = "service_cert.pem";
   std::vector<std::string> subject_alt_names = {"iPAddress:127.0.0.1"};
   std::vector<BankdMemberConfig> members;
