@@ -12,8 +12,8 @@ const Store::Table* Store::FindTable(std::string_view table) const {
 const std::string* Store::Find(std::string_view table, std::string_view key) const {
   const Table* t = FindTable(table);
   if (t == nullptr) return nullptr;
-  auto it = t->rows.find(key);
-  return it == t->rows.end() ? nullptr : &t->slots[it->second]->value;
+  auto slot = t->rows.Find(key);
+  return slot ? &t->slots[*slot]->value : nullptr;
 }
 
 std::optional<std::string> Store::Get(std::string_view table, std::string_view key) const {
@@ -81,35 +81,37 @@ void Store::RetireAll() {
 }
 
 void Store::Put(Table& table, RowPtr row) {
-  auto [it, inserted] = table.rows.try_emplace(RowKey{row->key}, table.slots.size());
+  auto [slot, inserted] = table.rows.InsertOrRepoint(row->key, table.slots.size());
   if (inserted) {
     if (table.ordered) table.order.emplace(RowKey{row->key}, row.get());
     table.slots.push_back(std::move(row));
     return;
   }
-  // Both views key the old row by its own key: re-point them at the new
-  // row's before the old one may go.
-  it->first.text = row->key;
+  // Both indexes key the old row by its own key: re-pointed at the new
+  // row's (the hash index's by InsertOrRepoint) before the old one may go.
   if (table.ordered) {
     auto o = table.order.find(row->key);
     o->first.text = row->key;
     o->second = row.get();
   }
-  std::swap(table.slots[it->second], row);
+  std::swap(table.slots[slot], row);
   Retire(std::move(row));
 }
 
 bool Store::Remove(Table& table, std::string_view key) {
-  auto it = table.rows.find(key);
-  if (it == table.rows.end()) return false;
-  const size_t slot = it->second;
-  if (table.ordered) table.order.erase(table.order.find(key));
-  table.rows.erase(it);
+  if (table.ordered) {
+    auto o = table.order.find(key);
+    if (o == table.order.end()) return false;
+    table.order.erase(o);
+  }
+  auto erased = table.rows.Erase(key);
+  if (!erased) return false;
+  const size_t slot = *erased;
   Retire(std::move(table.slots[slot]));
   // The last row moves into the freed slot.
   if (slot + 1 != table.slots.size()) {
     table.slots[slot] = std::move(table.slots.back());
-    table.rows.find(table.slots[slot]->key)->second = slot;
+    table.rows.SetSlot(table.slots[slot]->key, slot);
   }
   table.slots.pop_back();
   return true;
@@ -155,8 +157,7 @@ void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
   for (auto& t : tables) {
     Table& table = tables_[std::move(t.name)];
     table.version = t.version;
-    table.rows.reserve(t.writes.size());
-    table.slots.reserve(t.writes.size());
+    table.rows.Reserve(t.writes.size());
     for (auto& w : t.writes) {
       if (!w.value) continue;  // a tombstone: nothing to hold
       Put(table, std::make_unique<const Row>(

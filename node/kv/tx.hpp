@@ -15,6 +15,7 @@
 // long as a capture may read them.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,11 +23,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "bank/ledger_entry.hpp"
 #include "bank/write_set.hpp"
+#include "kv/row_index.hpp"
 
 namespace bankd::kv {
 
@@ -100,46 +101,35 @@ class Store {
 
  private:
   // Point reads and updates (most of what a transaction does) go through a
-  // hash map, so a transfer touches exactly its rows instead of comparing
-  // long keys down a tree. It maps each key to the row's slot in a dense
-  // array, which a capture copies in one sweep instead of walking the
-  // map's nodes. The ordered index serves range scans only: the first scan
-  // of a table builds it, and from then on Apply keeps it up to date.
-  // Tables that are only read by key (bank.history and bank.transactions,
-  // three new rows per transfer) never pay for it. Both views key a row by
-  // the row's own key: an update re-points the key at the new row's
-  // (equal) key in place, so that replacing a row costs one lookup in each
-  // and no node. `text` is mutable for that: what it reads, and so the
-  // hash and the order, never changes.
+  // hash index (kv/row_index.hpp), so a transfer touches exactly its rows
+  // instead of comparing long keys down a tree. It maps each key to the
+  // row's slot in `slots`, which a capture copies in one sweep instead of
+  // walking the index. `slots` is a deque: it grows a block at a time,
+  // never by moving every row pointer under the writer's lock. The ordered
+  // index serves range scans only: the first scan of a table builds it,
+  // and from then on Apply keeps it up to date. Tables that are only read
+  // by key (bank.history and bank.transactions, three new rows per
+  // transfer) never pay for it. Both indexes key a row by the row's own
+  // key: an update re-points the key at the new row's (equal) key in
+  // place, so that replacing a row costs one lookup in each and no node.
+  // `text` is mutable for that: what it reads, and so the order, never
+  // changes.
   struct RowKey {
     mutable std::string_view text;
   };
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    size_t operator()(const RowKey& k) const { return (*this)(k.text); }
-  };
-  struct KeyEqual {
+  struct KeyLess {
     using is_transparent = void;
     static std::string_view Text(std::string_view s) { return s; }
     static std::string_view Text(const RowKey& k) { return k.text; }
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      return Text(a) == Text(b);
+      return Text(a) < Text(b);
     }
   };
-  struct KeyLess {
-    using is_transparent = void;
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return KeyEqual::Text(a) < KeyEqual::Text(b);
-    }
-  };
-  using Rows = std::unordered_map<RowKey, size_t, KeyHash, KeyEqual>;
   using Order = std::map<RowKey, const Row*, KeyLess>;
   struct Table {
-    Rows rows;                  // key -> slot
-    std::vector<RowPtr> slots;  // every row, in no particular order
+    RowIndex rows;             // key -> slot
+    std::deque<RowPtr> slots;  // every row, in no particular order
     uint64_t version = 0;
     // Readers scan concurrently (under the engine's shared lock, and the
     // writer under its own): the index is built once, under order_once.

@@ -163,6 +163,53 @@ TEST_CASE("an image outlives the rows its store replaced and the store itself", 
   CHECK(plain.Capture().pin.use_count() == 1);
 }
 
+// Past RowIndex::kSplitRows keys a table's hash index splits into shards
+// (kv/row_index.hpp): every key written before and after the split is
+// found, updated and removed, and a restored big table is split at once.
+TEST_CASE("a table past the index's split point keeps every row", "[kv]") {
+  constexpr int kRows = 3 * bankd::kv::RowIndex::kSplitRows;
+  Store store;
+  for (int i = 0; i < kRows; i += 1000) {
+    WriteSet writes;
+    for (int j = i; j < std::min(i + 1000, kRows); ++j)
+      writes.push_back({"big", fmt::format("k{}", j), fmt::format("v{}", j)});
+    store.Apply(std::move(writes));
+  }
+  REQUIRE(store.Size("big") == kRows);
+  // Every third row updated, every seventh removed (moving the last row
+  // into its slot), on both sides of the split.
+  WriteSet changes;
+  for (int j = 0; j < kRows; j += 3) changes.push_back({"big", fmt::format("k{}", j), "new"});
+  for (int j = 0; j < kRows; j += 7) changes.push_back({"big", fmt::format("k{}", j), std::nullopt});
+  store.Apply(std::move(changes));
+  auto expected = [](int j) -> std::optional<std::string> {
+    if (j % 7 == 0) return std::nullopt;
+    return j % 3 == 0 ? "new" : fmt::format("v{}", j);
+  };
+  int present = 0, wrong = 0;
+  for (int j = 0; j < kRows; ++j) {
+    present += expected(j).has_value();
+    wrong += store.Get("big", fmt::format("k{}", j)) != expected(j);
+  }
+  CHECK(wrong == 0);
+  CHECK(store.Size("big") == static_cast<size_t>(present));
+  CHECK_FALSE(store.Get("big", "absent").has_value());
+
+  // The same rows through a snapshot's restore.
+  std::vector<bank::ledger::Table> tables(1);
+  tables[0].name = "big";
+  store.ForEach("big", [&](const std::string& k, const std::string& v) {
+    tables[0].writes.push_back({k, v, 1});
+    return true;
+  });
+  Store restored;
+  restored.Restore(std::move(tables));
+  CHECK(restored.Size("big") == static_cast<size_t>(present));
+  wrong = 0;
+  for (int j = 0; j < kRows; ++j) wrong += restored.Get("big", fmt::format("k{}", j)) != expected(j);
+  CHECK(wrong == 0);
+}
+
 TEST_CASE("a transaction reads its own writes and leaves the store alone", "[kv]") {
   Store store = Seeded();
   Tx tx(store);
