@@ -132,8 +132,9 @@ struct Engine::Impl {
   std::chrono::steady_clock::time_point next_recovery{};  // requires write_mu
 
   uint64_t last_snapshot_seqno = 0;          // requires write_mu
-  // Bytes of ledger entries appended since the last capture (since the
-  // start, after a restart): what snapshot_min_ledger_growth measures.
+  // Bytes of ledger entries since the last snapshot (after a restart, the
+  // chunks after the one it started from): what snapshot_min_ledger_growth
+  // measures.
   uint64_t ledger_bytes_since_snapshot = 0;  // requires write_mu
   std::unique_ptr<Snapshotter> snapshotter;  // null when snapshots are off
 
@@ -369,6 +370,8 @@ bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   impl->state = std::move(loaded->state);
   impl->last_snapshot_seqno = loaded->last_snapshot_seqno;
   const LedgerState& state = impl->state;
+  for (const ChunkInfo& chunk : state.chunks)
+    if (chunk.first_seqno > impl->last_snapshot_seqno) impl->ledger_bytes_since_snapshot += chunk.bytes;
   impl->view = state.last_seqno() == 0 ? o.view : std::max(o.view, state.ViewOf(state.last_seqno()) + 1);
   impl->commit =
       std::make_unique<GroupCommit>(std::move(loaded->writer), state.last_seqno(), o.flush_interval);
@@ -384,8 +387,8 @@ bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
       if (!material) return std::nullopt;
       return bank::ReceiptToJson(JsonReceiptOf(*material)).dump();
     };
-    m->snapshotter =
-        std::make_unique<Snapshotter>(m->options.snapshot_directory, m->serialiser, std::move(hooks));
+    m->snapshotter = std::make_unique<Snapshotter>(m->options.snapshot_directory, m->serialiser,
+                                                   std::move(hooks), loaded->last_snapshot_bytes);
   }
   m->signer = std::thread([m] {
     ::pthread_setname_np(::pthread_self(), "bankd-signer");  // as top -H shows it

@@ -43,7 +43,8 @@ bank::Result<std::unique_ptr<LoadedLedger>> LoadLedger(const std::string& dir, c
     BANK_RETURN_IF_ERROR(EnsureDirectory(snapshots));
     auto restored = RestoreLatestSnapshot(dir, snapshots, service_cert, serialiser, &state);
     if (!restored.ok()) return restored.status().WithContext("cannot open ledger " + dir);
-    loaded->last_snapshot_seqno = *restored;
+    loaded->last_snapshot_seqno = restored->seqno;
+    loaded->last_snapshot_bytes = restored->bytes;
   }
   bank::Status replayed = Replay(dir, serialiser, &state);
   if (!replayed.ok()) return replayed.WithContext("cannot open ledger " + dir);

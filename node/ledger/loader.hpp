@@ -19,6 +19,7 @@ namespace bankd::ledger {
 struct LoadedLedger {
   LedgerState state;
   uint64_t last_snapshot_seqno = 0;  // 0: started without a snapshot
+  uint64_t last_snapshot_bytes = 0;  // its file's size
   std::unique_ptr<ChunkWriter> writer;
 };
 

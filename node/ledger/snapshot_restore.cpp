@@ -208,15 +208,15 @@ bank::Status Restorer::Restore(const std::string& path, const bl::SnapshotName& 
 
 }  // namespace
 
-bank::Result<uint64_t> RestoreLatestSnapshot(const std::string& ledger_directory,
-                                             const std::string& snapshot_directory,
-                                             const bank::Certificate& service_cert,
-                                             const Serialiser& serialiser, LedgerState* state) {
+bank::Result<RestoredSnapshot> RestoreLatestSnapshot(const std::string& ledger_directory,
+                                                     const std::string& snapshot_directory,
+                                                     const bank::Certificate& service_cert,
+                                                     const Serialiser& serialiser, LedgerState* state) {
   std::vector<std::pair<bl::SnapshotName, std::string>> found;
   std::error_code ec;
   fs::directory_iterator it(snapshot_directory, ec);
   if (ec) {
-    if (ec == std::errc::no_such_file_or_directory) return uint64_t{0};
+    if (ec == std::errc::no_such_file_or_directory) return RestoredSnapshot{};
     return bank::Status::InputFile("cannot list snapshots in " + snapshot_directory + ": " + ec.message());
   }
   for (const auto& entry : it) {
@@ -229,11 +229,11 @@ bank::Result<uint64_t> RestoreLatestSnapshot(const std::string& ledger_directory
   for (const auto& [name, path] : found) {
     Restorer restorer(ledger_directory, serialiser);
     bank::Status st = restorer.Restore(path, name, service_cert, state);
-    if (st.ok()) return name.seqno;
+    if (st.ok()) return RestoredSnapshot{name.seqno, fs::file_size(path, ec)};
     std::fprintf(stderr, "bankd: ledger: skipping snapshot %s: %s\n", path.c_str(), st.message().c_str());
     *state = LedgerState();
   }
-  return uint64_t{0};
+  return RestoredSnapshot{};
 }
 
 }  // namespace bankd::ledger

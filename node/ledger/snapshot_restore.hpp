@@ -36,12 +36,16 @@
 
 namespace bankd::ledger {
 
-// `state` must be fresh. Returns the seqno of the snapshot restored, or 0
-// when none was usable (or `snapshot_directory` holds none). Fails only
-// when the snapshot directory cannot be listed.
-bank::Result<uint64_t> RestoreLatestSnapshot(const std::string& ledger_directory,
-                                             const std::string& snapshot_directory,
-                                             const bank::Certificate& service_cert,
-                                             const Serialiser& serialiser, LedgerState* state);
+struct RestoredSnapshot {
+  uint64_t seqno = 0;  // 0: none was usable (or `snapshot_directory` holds none)
+  uint64_t bytes = 0;  // the snapshot file's size
+};
+
+// `state` must be fresh. Fails only when the snapshot directory cannot be
+// listed.
+bank::Result<RestoredSnapshot> RestoreLatestSnapshot(const std::string& ledger_directory,
+                                                     const std::string& snapshot_directory,
+                                                     const bank::Certificate& service_cert,
+                                                     const Serialiser& serialiser, LedgerState* state);
 
 }  // namespace bankd::ledger

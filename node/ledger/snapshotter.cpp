@@ -23,8 +23,11 @@ std::string SnapshotEvidenceValue(const bank::Digest& snapshot_digest, uint64_t 
   return nlohmann::json{{"hash", bank::DigestHex(snapshot_digest)}, {"version", seqno}}.dump();
 }
 
-Snapshotter::Snapshotter(std::string directory, const Serialiser& serialiser, Hooks hooks)
-    : directory_(std::move(directory)), serialiser_(serialiser), hooks_(std::move(hooks)) {
+Snapshotter::Snapshotter(std::string directory, const Serialiser& serialiser, Hooks hooks, uint64_t last_size)
+    : directory_(std::move(directory)),
+      serialiser_(serialiser),
+      hooks_(std::move(hooks)),
+      last_size_(last_size) {
   thread_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "bankd-snapshot");  // as top -H shows it
     Run();

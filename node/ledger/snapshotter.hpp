@@ -68,7 +68,8 @@ class Snapshotter {
   };
 
   // `directory` must exist; `serialiser` must outlive the snapshotter.
-  Snapshotter(std::string directory, const Serialiser& serialiser, Hooks hooks);
+  // `last_size`: the size of the snapshot the store started from (0: none).
+  Snapshotter(std::string directory, const Serialiser& serialiser, Hooks hooks, uint64_t last_size = 0);
   ~Snapshotter();  // Stop()
   Snapshotter(const Snapshotter&) = delete;
   Snapshotter& operator=(const Snapshotter&) = delete;
@@ -78,8 +79,9 @@ class Snapshotter {
   // new capture then (a second image of the whole store, held for
   // nothing) and snapshots at a later signature instead.
   bool Busy() const;
-  // The size of the last snapshot serialised (0 before the first): what
-  // the engine's snapshot_min_ledger_growth compares the ledger with.
+  // The size of the last snapshot serialised (or started from; 0 before
+  // any): what the engine's snapshot_min_ledger_growth compares the ledger
+  // with.
   uint64_t LastSize() const { return last_size_.load(std::memory_order_relaxed); }
   // Drops what is pending and joins the thread. Idempotent.
   void Stop();
