@@ -160,6 +160,11 @@ class Harness {
     // whole store, which grows with every operation, so a shorter interval
     // makes a long run's cost grow with the square of its length.
     o.snapshot_tx_count = 1000;
+    // bankd's default min_ledger_growth (1) would space them out as the
+    // store grows (a snapshot only once the ledger since the last is as big
+    // as it); a tenth keeps kills landing in snapshots while still going
+    // through that rule, and its carry-over across every restart.
+    o.config_patch = {{"snapshots", {{"min_ledger_growth", 0.1}}}};
     return o;
   }
 
