@@ -158,6 +158,7 @@ void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
     Table& table = tables_[std::move(t.name)];
     table.version = t.version;
     table.rows.Reserve(t.writes.size());
+    table.slots.reserve(t.writes.size());
     for (auto& w : t.writes) {
       if (!w.value) continue;  // a tombstone: nothing to hold
       Put(table, std::make_unique<const Row>(

@@ -15,7 +15,6 @@
 // long as a capture may read them.
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -104,8 +103,8 @@ class Store {
   // hash index (kv/row_index.hpp), so a transfer touches exactly its rows
   // instead of comparing long keys down a tree. It maps each key to the
   // row's slot in `slots`, which a capture copies in one sweep instead of
-  // walking the index. `slots` is a deque: it grows a block at a time,
-  // never by moving every row pointer under the writer's lock. The ordered
+  // walking the index (a vector: as a deque, a capture of 1,000,000 rows
+  // took 5 ms instead of 0.9, bench/snapshot_write). The ordered
   // index serves range scans only: the first scan of a table builds it,
   // and from then on Apply keeps it up to date. Tables that are only read
   // by key (bank.history and bank.transactions, three new rows per
@@ -129,7 +128,7 @@ class Store {
   using Order = std::map<RowKey, const Row*, KeyLess>;
   struct Table {
     RowIndex rows;             // key -> slot
-    std::deque<RowPtr> slots;  // every row, in no particular order
+    std::vector<RowPtr> slots;  // every row, in no particular order
     uint64_t version = 0;
     // Readers scan concurrently (under the engine's shared lock, and the
     // writer under its own): the index is built once, under order_once.
