@@ -139,9 +139,9 @@ struct Options {
   std::string bankd;
   int connections = 8, in_flight = 32, accounts = 1000, users = 4, seconds = 10;
   long max_requests = 200000;
-  long snapshot_tx_count = 10000;  // bankd's snapshots.tx_count (CCF's default); 0: none
+  long snapshot_tx_count = 10000;         // bankd's snapshots.tx_count (CCF's default); 0: none
   double snapshot_min_ledger_growth = 1;  // bankd's snapshots.min_ledger_growth
-  double rate = 0;  // transfers/s over all connections; 0: as fast as possible
+  double rate = 0;                        // transfers/s over all connections; 0: as fast as possible
   bool idempotency_keys = false, json = false;
 };
 

@@ -127,7 +127,7 @@ class Store {
   };
   using Order = std::map<RowKey, const Row*, KeyLess>;
   struct Table {
-    RowIndex rows;             // key -> slot
+    RowIndex rows;              // key -> slot
     std::vector<RowPtr> slots;  // every row, in no particular order
     uint64_t version = 0;
     // Readers scan concurrently (under the engine's shared lock, and the

@@ -131,7 +131,7 @@ struct Engine::Impl {
   // Recovery after the group commit failed (RecoverLocked): not before.
   std::chrono::steady_clock::time_point next_recovery{};  // requires write_mu
 
-  uint64_t last_snapshot_seqno = 0;          // requires write_mu
+  uint64_t last_snapshot_seqno = 0;  // requires write_mu
   // Bytes of ledger entries since the last snapshot (after a restart, the
   // chunks after the one it started from): what snapshot_min_ledger_growth
   // measures.

@@ -47,10 +47,10 @@ inline constexpr std::string_view kSnapshotEvidence = "public:ccf.internal.snaps
 
 // The store as of a signature transaction, captured by the writer.
 struct SnapshotCapture {
-  bank::TxId txid;                          // of the signature transaction
-  bank::Digest leaf{};                      // its Merkle leaf (the hash at snapshot)
-  std::vector<uint64_t> view_history;       // CCF's: element i, first seqno of view i + 1
-  kv::StoreImage image;                     // kv::Store::Capture()
+  bank::TxId txid;                     // of the signature transaction
+  bank::Digest leaf{};                 // its Merkle leaf (the hash at snapshot)
+  std::vector<uint64_t> view_history;  // CCF's: element i, first seqno of view i + 1
+  kv::StoreImage image;                // kv::Store::Capture()
 };
 
 // The value CCF records in public:ccf.internal.snapshot_evidence.

@@ -39,7 +39,7 @@ struct SandboxOptions {
   unsigned short port = 8000;  // 0: the kernel picks one (see WaitForRpcAddress)
   uint64_t signature_tx_count = 5000;
   std::chrono::milliseconds signature_delay{1000};
-  uint64_t snapshot_tx_count = 10000;  // CCF snapshots every this many transactions (0: none)
+  uint64_t snapshot_tx_count = 10000;       // CCF snapshots every this many transactions (0: none)
   double snapshot_min_ledger_growth = 1.0;  // bankd's snapshots.min_ledger_growth
   // As CCF's sandbox: bankd starts Opening with the members only, and the
   // caller admits the users by proposal and votes, then opens the service
