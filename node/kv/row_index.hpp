@@ -3,11 +3,13 @@
 // As std::unordered_map, except that growing never rehashes the whole
 // index at once. A hash map doubles its buckets as it grows, and that
 // rehash walks every entry with the writer's lock held: for bank.history
-// (two rows per transfer) it was about half of the p99 latency at a steady
-// 20,000 transfers/s (bench/RESULTS-write-path.md). So past kSplitRows keys the index
-// splits into kShards maps by the high bits of each key's hash, and each
-// shard then grows, and rehashes, on its own: a pause is at most about
-// 1/kShards of the table's keys. Small tables (one per user) stay one map.
+// (two rows per transfer) it was about half of the p99 latency at a
+// steady 20,000 transfers/s (bench/RESULTS-write-path.md). So past
+// kSplitRows keys the index splits into kShards maps by the high bits of
+// each key's hash, and each shard then grows, and rehashes, on its own
+// (their sizes staggered, so that they do not all rehash at once): a
+// pause is at most about 1/kShards of the table's keys. Small tables (one
+// per user) stay one map.
 //
 // The index stores each key as a view of the row's own key text. An insert
 // of a key already present re-points it at the new text instead (the new
@@ -66,7 +68,7 @@ class RowIndex {
   const Map& ShardOf(const Key& k) const {
     return shards_[shards_.size() == 1 ? 0 : k.hash >> (64 - kShardBits)];
   }
-  // One map -> kShards maps, each with room for `rows` / kShards keys.
+  // One map -> kShards maps, with room for 1x to 2x their share of `rows`.
   void Split(size_t rows);
 
   std::vector<Map> shards_;  // 1, or kShards once split
