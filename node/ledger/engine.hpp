@@ -50,10 +50,11 @@
 //    instead of naming whichever transaction later reuses the seqno.
 //  - Snapshots (ledger/snapshotter.hpp): with `snapshot_directory` set,
 //    at the first signature `snapshot_tx_interval` transactions after the
-//    previous snapshot (and once the ledger has grown by
-//    `snapshot_min_ledger_growth` x that snapshot's size) the chunk ends and a CCF snapshot of the store at
-//    that signature is written off the writer thread, with its evidence
-//    transaction and, once a signature covers that, its receipt. Open()
+//    previous snapshot (and once the ledger since it is
+//    `snapshot_min_ledger_growth` x its size) the chunk ends and a CCF
+//    snapshot of the store at that signature is written off the writer
+//    thread, with its evidence transaction and, once a signature covers
+//    that, its receipt. Open()
 //    starts from the latest snapshot that verifies (ledger/
 //    snapshot_restore.hpp) and replays only the ledger after it; receipts
 //    and Status() of the transactions it covers work as after a full
@@ -98,12 +99,12 @@ struct EngineOptions {
   std::string snapshot_directory;
   size_t snapshot_tx_interval = 10000;
   // Beyond CCF: a snapshot is also not taken before the ledger written
-  // since the previous one is this fraction of that snapshot's size. A
+  // since the previous one is G (this) times that snapshot's size. A
   // snapshot is the whole store, so at a fixed interval its cost per
   // transaction grows with the store; with this bound the snapshot bytes
-  // written never exceed 1 / fraction of the ledger bytes, and a restart
-  // replays at most about fraction x the snapshot's size of ledger after
-  // it. 0: every `snapshot_tx_interval` transactions, as CCF.
+  // written never exceed 1/G of the ledger bytes, and a restart replays
+  // at most about G x the snapshot's size of ledger after it. 0: every
+  // `snapshot_tx_interval` transactions, as CCF.
   double snapshot_min_ledger_growth = 1.0;
 };
 

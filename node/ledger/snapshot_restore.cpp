@@ -229,7 +229,11 @@ bank::Result<RestoredSnapshot> RestoreLatestSnapshot(const std::string& ledger_d
   for (const auto& [name, path] : found) {
     Restorer restorer(ledger_directory, serialiser);
     bank::Status st = restorer.Restore(path, name, service_cert, state);
-    if (st.ok()) return RestoredSnapshot{name.seqno, fs::file_size(path, ec)};
+    if (st.ok()) {
+      // Its size only paces the next snapshot: unknown (0) if stat fails.
+      const auto bytes = fs::file_size(path, ec);
+      return RestoredSnapshot{name.seqno, ec ? 0 : static_cast<uint64_t>(bytes)};
+    }
     std::fprintf(stderr, "bankd: ledger: skipping snapshot %s: %s\n", path.c_str(), st.message().c_str());
     *state = LedgerState();
   }
