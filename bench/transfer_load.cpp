@@ -4,6 +4,7 @@
 //       [--in-flight 32] [--accounts 1000] [--users 4] [--seconds 10]
 //       [--max-requests 200000] [--rate R] [--snapshot-tx-count 10000]
 //       [--snapshot-min-ledger-growth 1] [--idempotency-keys] [--json]
+//       [--keep-workspace]
 //
 // Creates a throw-away sandbox workspace under /tmp, starts bankd on a
 // free loopback port; member0 creates N accounts ("a<i>", owned by user
@@ -24,6 +25,11 @@
 // never a data point), the newest acknowledged transaction reads
 // Committed (commit is a prefix, so every acknowledged one is durable),
 // and the balances of all accounts add up to the deposits.
+//
+// --keep-workspace keeps the workspace (ledger, snapshots, config, keys:
+// its config names absolute paths, so it stays where it is) instead of
+// deleting it, and reports its path ("workspace"): a store of a given size
+// for bench/restart_time.
 //
 // Reports transfers/s, latency percentiles, CPU per transfer of bankd
 // (/proc/<pid>/stat) and of this load generator (getrusage), which on a
@@ -143,6 +149,7 @@ struct Options {
   double snapshot_min_ledger_growth = 1;  // bankd's snapshots.min_ledger_growth
   double rate = 0;                        // transfers/s over all connections; 0: as fast as possible
   bool idempotency_keys = false, json = false;
+  bool keep_workspace = false;
 };
 
 bool ParseFlags(int argc, char** argv, Options* o, std::string* error) {
@@ -154,6 +161,10 @@ bool ParseFlags(int argc, char** argv, Options* o, std::string* error) {
     }
     if (flag == "--json") {
       o->json = true;
+      continue;
+    }
+    if (flag == "--keep-workspace") {
+      o->keep_workspace = true;
       continue;
     }
     if (i + 1 >= argc) return *error = "missing value for " + flag, false;
@@ -189,7 +200,7 @@ bool ParseFlags(int argc, char** argv, Options* o, std::string* error) {
         "usage: transfer_load --bankd PATH [--connections 1..256] [--in-flight 1..4096] [--accounts "
         "N>=2*users] "
         "[--users 1..32] [--seconds 1..600] [--max-requests N] [--rate TPS] [--snapshot-tx-count N] "
-        "[--snapshot-min-ledger-growth 0..1000] [--idempotency-keys] [--json]";
+        "[--snapshot-min-ledger-growth 0..1000] [--idempotency-keys] [--json] [--keep-workspace]";
     return false;
   }
   return true;
@@ -294,7 +305,7 @@ int main(int argc, char** argv) {
   auto stop = [&] {
     bank::StopProcess(*pid, std::chrono::seconds(30));
     std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
+    if (!o.keep_workspace) std::filesystem::remove_all(dir, ec);
   };
   if (auto ready =
           bank::WaitUntilServing(*pid, "https://" + config->rpc_address, run.layout.service_cert_path,
@@ -408,6 +419,7 @@ int main(int argc, char** argv) {
                         {"last_commit_ms", std::round(commit_ms * 10) / 10},
                         {"last_txid", last.ToString()},
                         {"conserved", conserved}};
+    if (o.keep_workspace) j["workspace"] = options.workspace;
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf(
@@ -424,6 +436,7 @@ int main(int argc, char** argv) {
         bankd_us, snapshot_us, client_us, server_cpu, elapsed);
     std::printf("balances: sum %llu, deposits %llu: %s\n", static_cast<unsigned long long>(sum),
                 static_cast<unsigned long long>(expected), conserved ? "conserved" : "NOT CONSERVED");
+    if (o.keep_workspace) std::printf("workspace kept: %s\n", options.workspace.c_str());
   }
   for (const auto& r : first_refusal)
     if (!r.empty()) {

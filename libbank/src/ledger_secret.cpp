@@ -1,5 +1,6 @@
 #include "bank/ledger_secret.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -35,6 +36,53 @@ bool CipherUpdate(EVP_CIPHER_CTX* ctx, unsigned char* out, std::string_view in) 
       return false;
   }
   return true;
+}
+
+// One AES-256-GCM context per thread and direction, keyed once: setting
+// the key expands it (and builds GCM's tables), which for a small ledger
+// entry costs about as much as sealing it. Entries under the same secret
+// then only set their IV; another secret re-keys the context.
+class KeyedCipher {
+ public:
+  explicit KeyedCipher(int encrypt) : encrypt_(encrypt) {}
+  ~KeyedCipher() { OPENSSL_cleanse(key_, sizeof key_); }
+  KeyedCipher(const KeyedCipher&) = delete;
+  KeyedCipher& operator=(const KeyedCipher&) = delete;
+
+  // The context, ready for additional data under `secret` and `iv`; null
+  // on failure (the next use keys it again).
+  EVP_CIPHER_CTX* Start(std::string_view secret, const unsigned char* iv) {
+    if (!ctx_) {
+      ctx_.reset(EVP_CIPHER_CTX_new());
+      if (!ctx_ || EVP_CipherInit_ex(ctx_.get(), Aes256Gcm(), nullptr, nullptr, nullptr, encrypt_) != 1 ||
+          EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmIvSize, nullptr) != 1) {
+        ctx_.reset();
+        return nullptr;
+      }
+    }
+    const bool same_key = keyed_ && std::equal(secret.begin(), secret.end(), key_);
+    keyed_ = false;
+    if (EVP_CipherInit_ex(ctx_.get(), nullptr, nullptr, same_key ? nullptr : U(secret), iv, encrypt_) != 1)
+      return nullptr;
+    std::copy(secret.begin(), secret.end(), key_);
+    keyed_ = true;
+    return ctx_.get();
+  }
+
+ private:
+  const int encrypt_;
+  CipherCtx ctx_{nullptr, EVP_CIPHER_CTX_free};
+  char key_[kLedgerSecretSize] = {};
+  bool keyed_ = false;
+};
+
+EVP_CIPHER_CTX* StartSeal(std::string_view secret, const unsigned char* iv) {
+  thread_local KeyedCipher cipher(1);
+  return cipher.Start(secret, iv);
+}
+EVP_CIPHER_CTX* StartOpen(std::string_view secret, const unsigned char* iv) {
+  thread_local KeyedCipher cipher(0);
+  return cipher.Start(secret, iv);
 }
 
 Status CheckSizes(std::string_view secret, std::string_view iv) {
@@ -73,33 +121,27 @@ Status SealEntry(std::string_view secret, size_t private_at, std::string* entry,
   const uint64_t size = bytes.size() - kEntryHeaderSize;  // what follows the header
   for (size_t i = 0; i < 6; ++i) data[2 + i] = static_cast<unsigned char>((size >> (8 * i)) & 0xff);
 
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  EVP_CIPHER_CTX* ctx = StartSeal(secret, data + kIvAt);
   int len = 0;
-  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmIvSize, nullptr) == 1 &&
-            EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, U(secret), data + kIvAt) == 1 &&
-            CipherUpdate(ctx.get(), nullptr, bytes.substr(kPublicAt, private_at - kPublicAt)) &&
-            CipherUpdate(ctx.get(), data + private_at, bytes.substr(private_at));  // in place: GCM allows it
-  ok = ok && EVP_EncryptFinal_ex(ctx.get(), nullptr, &len) == 1 &&
-       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, data + kTagAt) == 1;
+  bool ok = ctx != nullptr && CipherUpdate(ctx, nullptr, bytes.substr(kPublicAt, private_at - kPublicAt)) &&
+            CipherUpdate(ctx, data + private_at, bytes.substr(private_at));  // in place: GCM allows it
+  ok = ok && EVP_EncryptFinal_ex(ctx, nullptr, &len) == 1 &&
+       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kGcmTagSize, data + kTagAt) == 1;
   if (!ok) return Status::Internal("AES-GCM encryption failed: " + TakeOpensslError());
   return Status::OK();
 }
 
 Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame) {
   BANK_RETURN_IF_ERROR(CheckSizes(secret, frame.gcm_iv));
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  EVP_CIPHER_CTX* ctx = StartOpen(secret, U(frame.gcm_iv));
   std::string plain(frame.private_domain.size(), '\0');
   std::string tag(frame.gcm_tag);
   int len = 0;
-  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmIvSize, nullptr) == 1 &&
-            EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, U(secret), U(frame.gcm_iv)) == 1 &&
-            CipherUpdate(ctx.get(), nullptr, frame.public_domain) &&
-            CipherUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), frame.private_domain);
-  ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag.data()) == 1;
+  bool ok = ctx != nullptr && CipherUpdate(ctx, nullptr, frame.public_domain) &&
+            CipherUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()), frame.private_domain);
+  ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag.data()) == 1;
   if (!ok) return Status::Internal("AES-GCM decryption failed: " + TakeOpensslError());
-  if (EVP_DecryptFinal_ex(ctx.get(), nullptr, &len) != 1) {
+  if (EVP_DecryptFinal_ex(ctx, nullptr, &len) != 1) {
     TakeOpensslError();
     return Status::VerifyFailed("AES-GCM tag does not match (wrong ledger secret, or the entry was changed)");
   }

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "bank/encoding.hpp"
@@ -54,11 +55,42 @@ bank::Result<CommitEvidence> CommitEvidence::FromSecret(const std::string& ledge
   return CommitEvidence(std::move(keyed));
 }
 
+CommitEvidence::CommitEvidence(std::shared_ptr<EVP_MAC_CTX> keyed) : keyed_(std::move(keyed)) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id++;
+}
+
 std::string CommitEvidence::For(const bank::TxId& txid) const {
-  auto nonce = Mac(keyed_, txid.ToString());
+  // Each thread keeps a copy of the keyed context of the evidence it used
+  // last and restarts it (a null key keeps the key) instead of copying it
+  // for every transaction: the copy and its free were half of the cost.
+  // Ids are never reused, so a cached context never outlives its key's use.
+  struct Cached {
+    uint64_t id = 0;
+    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx{nullptr, EVP_MAC_CTX_free};
+  };
+  thread_local Cached cached;
+  bool ready = false;
+  if (cached.id == id_) {
+    ready = EVP_MAC_init(cached.ctx.get(), nullptr, 0, nullptr) == 1;
+  } else {
+    cached.ctx.reset(EVP_MAC_CTX_dup(keyed_.get()));
+    cached.id = cached.ctx ? id_ : 0;
+    ready = cached.ctx != nullptr;
+  }
+  const std::string id = txid.ToString();
+  bank::Digest nonce{};
+  size_t len = 0;
+  ready =
+      ready &&
+      EVP_MAC_update(cached.ctx.get(), reinterpret_cast<const unsigned char*>(id.data()), id.size()) == 1 &&
+      EVP_MAC_final(cached.ctx.get(), nonce.data(), &len, nonce.size()) == 1;
   // HMAC on a keyed context fails only when memory runs out.
-  if (!nonce.ok()) Fatal("cannot compute commit evidence: " + nonce.status().message());
-  return fmt::format("ce:{}:{}", txid.ToString(), bank::DigestHex(*nonce));
+  if (!ready) {
+    cached.id = 0;
+    Fatal("cannot compute commit evidence: " + bank::TakeOpensslError());
+  }
+  return fmt::format("ce:{}:{}", id, bank::DigestHex(nonce));
 }
 
 bank::Result<std::string> LoadOrCreateLedgerSecret(const std::string& path) {

@@ -5,6 +5,7 @@
 // (as CCF); receipts recompute the text from the secret.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -18,12 +19,13 @@ namespace bankd::ledger {
 class CommitEvidence {
  public:
   static bank::Result<CommitEvidence> FromSecret(const std::string& ledger_secret);
-  // Thread-safe (each use works on a copy of the keyed context).
+  // Thread-safe (each thread works on its own copy of the keyed context).
   std::string For(const bank::TxId& txid) const;
 
  private:
-  explicit CommitEvidence(std::shared_ptr<EVP_MAC_CTX> keyed) : keyed_(std::move(keyed)) {}
+  explicit CommitEvidence(std::shared_ptr<EVP_MAC_CTX> keyed);
   std::shared_ptr<EVP_MAC_CTX> keyed_;
+  uint64_t id_;  // unique per keyed context, for the per-thread copies
 };
 
 // The ledger secret at `path` (32 raw bytes, mode 0600), created on first
