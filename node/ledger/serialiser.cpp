@@ -95,11 +95,18 @@ bank::Result<SerialisedTx> Serialiser::Serialise(const bank::TxId& txid, const b
 bank::Result<bl::WriteSet> Serialiser::Writes(const bl::EntryFrame& frame,
                                               const bl::PublicDomain& domain) const {
   BANK_ASSIGN_OR_RETURN(auto plain, bl::OpenDomains(secret_, frame));
-  BANK_ASSIGN_OR_RETURN(const auto private_tables, bl::ParsePrivateDomain(plain));
+  BANK_ASSIGN_OR_RETURN(auto private_tables, bl::ParsePrivateDomain(plain));
+  size_t count = 0;
+  for (const auto& t : domain.tables) count += t.writes.size();
+  for (const auto& t : private_tables) count += t.writes.size();
   bl::WriteSet out;
-  for (const std::vector<bl::Table>* tables : {&domain.tables, &private_tables})
-    for (const auto& t : *tables)
-      for (const auto& w : t.writes) out.push_back(bl::Write{t.name, w.key, w.value});
+  out.reserve(count);
+  // The public domain is the caller's: copied. The private tables were
+  // parsed here: their keys and values move (a replay is mostly this).
+  for (const auto& t : domain.tables)
+    for (const auto& w : t.writes) out.push_back(bl::Write{t.name, w.key, w.value});
+  for (auto& t : private_tables)
+    for (auto& w : t.writes) out.push_back(bl::Write{t.name, std::move(w.key), std::move(w.value)});
   return out;
 }
 
