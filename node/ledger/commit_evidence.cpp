@@ -64,7 +64,8 @@ std::string CommitEvidence::For(const bank::TxId& txid) const {
   // Each thread keeps a copy of the keyed context of the evidence it used
   // last and restarts it (a null key keeps the key) instead of copying it
   // for every transaction: the copy and its free were half of the cost.
-  // Ids are never reused, so a cached context never outlives its key's use.
+  // Ids are never reused, so a thread never uses a copy made for another
+  // evidence (a copy lives until its thread uses another one, or exits).
   struct Cached {
     uint64_t id = 0;
     std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx{nullptr, EVP_MAC_CTX_free};
