@@ -29,7 +29,6 @@
 #include "bank/hash.hpp"
 #include "bank/http_client.hpp"
 #include "bank/identity.hpp"
-#include "support/ports.hpp"
 #include "support/temp_dir.hpp"
 
 namespace bank::test {

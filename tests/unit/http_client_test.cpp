@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bank/banking_client.hpp"
+#include "support/ports.hpp"
 #include "support/tls_peers.hpp"
 
 using namespace bank;
