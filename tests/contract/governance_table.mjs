@@ -4,7 +4,7 @@
 // rules as governance_contract_test.cpp.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./ccf_host.mjs";
@@ -21,13 +21,18 @@ export function ballotText(vote) {
 
 // A fresh self-signed certificate, as keygenerator.sh makes one.
 export function newCertificate(name) {
+  // The key is not needed: only the certificate goes into a proposal.
   const dir = mkdtempSync(join(tmpdir(), "gov-"));
-  return execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1", "-nodes", "-subj", `/CN=${name}`,
-     "-days", "1", "-keyout", join(dir, "key.pem"), "-outform", "PEM"],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-  );
+  try {
+    return execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1", "-nodes", "-subj", `/CN=${name}`,
+       "-days", "1", "-keyout", join(dir, "key.pem"), "-outform", "PEM"],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function expand(value, vars) {
