@@ -131,20 +131,31 @@ Status SealEntry(std::string_view secret, size_t private_at, std::string* entry,
   return Status::OK();
 }
 
-Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame) {
+Status OpenDomainsInto(std::string_view secret, const EntryFrame& frame, std::string* out) {
   BANK_RETURN_IF_ERROR(CheckSizes(secret, frame.gcm_iv));
   EVP_CIPHER_CTX* ctx = StartOpen(secret, U(frame.gcm_iv));
-  std::string plain(frame.private_domain.size(), '\0');
+  const size_t at = out->size();
+  out->resize(at + frame.private_domain.size());
   std::string tag(frame.gcm_tag);
   int len = 0;
   bool ok = ctx != nullptr && CipherUpdate(ctx, nullptr, frame.public_domain) &&
-            CipherUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()), frame.private_domain);
+            CipherUpdate(ctx, reinterpret_cast<unsigned char*>(out->data() + at), frame.private_domain);
   ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag.data()) == 1;
-  if (!ok) return Status::Internal("AES-GCM decryption failed: " + TakeOpensslError());
+  if (!ok) {
+    out->resize(at);
+    return Status::Internal("AES-GCM decryption failed: " + TakeOpensslError());
+  }
   if (EVP_DecryptFinal_ex(ctx, nullptr, &len) != 1) {
+    out->resize(at);
     TakeOpensslError();
     return Status::VerifyFailed("AES-GCM tag does not match (wrong ledger secret, or the entry was changed)");
   }
+  return Status::OK();
+}
+
+Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame) {
+  std::string plain;
+  BANK_RETURN_IF_ERROR(OpenDomainsInto(secret, frame, &plain));
   return plain;
 }
 

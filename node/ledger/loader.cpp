@@ -1,5 +1,7 @@
 #include "ledger/loader.hpp"
 
+#include <malloc.h>
+
 #include "bank/ledger_files.hpp"
 #include "ledger/file_io.hpp"
 #include "ledger/replay.hpp"
@@ -39,6 +41,14 @@ bank::Result<std::unique_ptr<LoadedLedger>> LoadLedger(const std::string& dir, c
                                                        const Serialiser& serialiser, size_t chunk_bytes) {
   auto loaded = std::make_unique<LoadedLedger>();
   LedgerState& state = loaded->state;
+  bl::ListOptions list;
+  list.uncommitted = true;
+  auto files = bl::ListLedgerFiles({dir}, list);
+  if (!files.ok()) return files.status().WithContext("cannot open ledger " + dir);
+  // The replay's reading and decryption start now, after the newest
+  // snapshot, and run while it is restored (ledger/replay_decoder.hpp).
+  const uint64_t newest = snapshots.empty() ? 0 : NewestSnapshotSeqno(snapshots);
+  auto decoder = std::make_unique<ReplayDecoder>(*files, newest + 1, serialiser);
   if (!snapshots.empty()) {
     BANK_RETURN_IF_ERROR(EnsureDirectory(snapshots));
     auto restored = RestoreLatestSnapshot(dir, snapshots, service_cert, serialiser, &state);
@@ -46,8 +56,19 @@ bank::Result<std::unique_ptr<LoadedLedger>> LoadLedger(const std::string& dir, c
     loaded->last_snapshot_seqno = restored->seqno;
     loaded->last_snapshot_bytes = restored->bytes;
   }
-  bank::Status replayed = Replay(dir, serialiser, &state);
+  // An older snapshot was used (the newest failed a check), or none.
+  if (state.last_seqno() + 1 != decoder->first_seqno()) {
+    decoder.reset();  // its thread stops before another starts
+    decoder = std::make_unique<ReplayDecoder>(std::move(*files), state.last_seqno() + 1, serialiser);
+  }
+  bank::Status replayed = Replay(dir, *decoder, serialiser, &state);
+  decoder.reset();
   if (!replayed.ok()) return replayed.WithContext("cannot open ledger " + dir);
+  // What the restore and the replay freed (the snapshot's parsed tables,
+  // the decoder's batches: hundreds of megabytes on a large store) is
+  // mostly inside malloc's heaps, not at their ends, where free() alone
+  // would give it back: without this bankd would keep that memory.
+  ::malloc_trim(0);
 
   loaded->writer = std::make_unique<ChunkWriter>(dir);
   if (!state.chunks.empty() && !state.chunks.back().last_seqno) {

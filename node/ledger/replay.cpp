@@ -31,8 +31,8 @@ bank::Status CutTornTail(const bl::TornTail& torn) {
   return st;
 }
 
-bank::Status Damage(const bl::LedgerReader& reader, const bl::ReadEntry& e, const std::string& what) {
-  return bl::ReadError{reader.files()[e.file_index].path, e.offset, e.frame.txid, "entry", what}.ToStatus();
+bank::Status Damage(const DecodedEntry& e, const std::string& what) {
+  return bl::ReadError{e.file->path, e.offset, e.txid, "entry", what}.ToStatus();
 }
 
 // A chunk the writer completed but did not get to rename.
@@ -47,45 +47,47 @@ bank::Status NameCompleted(const std::string& directory, ChunkInfo* chunk) {
 
 }  // namespace
 
-bank::Status Replay(const std::string& directory, const Serialiser& serialiser, LedgerState* state) {
-  bl::ListOptions list;
-  list.uncommitted = true;
-  BANK_ASSIGN_OR_RETURN(auto files, bl::ListLedgerFiles({directory}, list));
+bank::Status Replay(const std::string& directory, ReplayDecoder& decoder, const Serialiser& serialiser,
+                    LedgerState* state) {
+  if (decoder.first_seqno() != state->last_seqno() + 1)
+    return bank::Status::Internal(fmt::format("replay decoded from seqno {}, the state ends at {}",
+                                              decoder.first_seqno(), state->last_seqno()));
+  const std::vector<bl::LedgerFile>& files = decoder.files();
   for (size_t i = 0; i + 1 < files.size(); ++i)
     if (!files[i].last)
       return bank::Status::InputFile(
           fmt::format("{}: an open chunk before {}", files[i].path, files[i + 1].name));
-  bl::LedgerReader reader(files, state->last_seqno() + 1);
-  bl::ReadEntry e;
-  size_t chunk_of_file = SIZE_MAX;
-  while (reader.Next(&e)) {
-    if (e.file_index != chunk_of_file) {
-      const bl::LedgerFile& f = reader.files()[e.file_index];
-      state->chunks.push_back({f.first, f.last, 0, {}});
-      chunk_of_file = e.file_index;
+  const bl::LedgerFile* chunk_of_file = nullptr;
+  while (auto batch = decoder.Next()) {
+    for (DecodedEntry& e : batch->entries) {
+      if (e.file != chunk_of_file) {
+        state->chunks.push_back({e.file->first, e.file->last, 0, {}});
+        chunk_of_file = e.file;
+      }
+      if (e.problem) return Damage(e, *e.problem);
+      auto writes =
+          serialiser.WritesOf(e.domain, std::string_view(batch->plaintext).substr(e.plain_at, e.plain_size));
+      if (!writes.ok()) return Damage(e, writes.status().message());
+      std::optional<bank::Digest> signed_root;
+      if (const bl::Table* t = e.domain.Find(bl::kSignatures)) {
+        auto value = t->Get(bl::kSingletonKey);
+        auto sig = value ? bl::ParsePrimarySignature(*value)
+                         : bank::Result<bl::PrimarySignature>(bank::Status::InputFile("no signature value"));
+        if (!sig.ok()) return Damage(e, sig.status().message());
+        if (sig->root != state->tree.Root())
+          return Damage(e, "the signed root is not the root of the transactions before it");
+        signed_root = sig->root;
+      }
+      state->tree.Append(e.leaf);
+      ChunkInfo& chunk = state->chunks.back();
+      EntryLocation location{static_cast<uint32_t>(state->chunks.size() - 1), e.size, e.offset};
+      chunk.bytes = e.offset + e.size;
+      chunk.positions.push_back(static_cast<uint32_t>(e.offset));
+      state->Record(e.txid, std::move(*writes), location, signed_root);
     }
-    auto writes = serialiser.Writes(e.frame, e.domain);
-    if (!writes.ok()) return Damage(reader, e, writes.status().message());
-    std::optional<bank::Digest> signed_root;
-    if (const bl::Table* t = e.domain.Find(bl::kSignatures)) {
-      auto value = t->Get(bl::kSingletonKey);
-      auto sig = value ? bl::ParsePrimarySignature(*value)
-                       : bank::Result<bl::PrimarySignature>(bank::Status::InputFile("no signature value"));
-      if (!sig.ok()) return Damage(reader, e, sig.status().message());
-      if (sig->root != state->tree.Root())
-        return Damage(reader, e, "the signed root is not the root of the transactions before it");
-      signed_root = sig->root;
-    }
-    state->tree.Append(bl::LeafOf(e.frame, e.domain));
-    ChunkInfo& chunk = state->chunks.back();
-    EntryLocation location{static_cast<uint32_t>(state->chunks.size() - 1),
-                           static_cast<uint32_t>(e.frame.raw.size()), e.offset};
-    chunk.bytes = e.offset + e.frame.raw.size();
-    chunk.positions.push_back(static_cast<uint32_t>(e.offset));
-    state->Record(e.frame.txid, std::move(*writes), location, signed_root);
   }
-  if (reader.error()) return reader.error()->ToStatus();
-  if (reader.torn_tail()) BANK_RETURN_IF_ERROR(CutTornTail(*reader.torn_tail()));
+  if (decoder.error()) return decoder.error()->ToStatus();
+  if (decoder.torn_tail()) BANK_RETURN_IF_ERROR(CutTornTail(*decoder.torn_tail()));
   if (!files.empty() && !files.back().last &&
       (state->chunks.empty() || state->chunks.back().first_seqno != files.back().first)) {
     // The open chunk holds no whole entry (created, then the process died).

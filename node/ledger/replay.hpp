@@ -1,5 +1,7 @@
 // Replay: rebuilds the in-memory ledger state from the chunk files on start,
-// with the one reader every ledger reader uses (bank/ledger_files.hpp).
+// with the one reader every ledger reader uses (bank/ledger_files.hpp). The
+// reading, the leaves and the decryption run ahead on the decoder's thread
+// (ledger/replay_decoder.hpp); parsing and applying run here, in order.
 //
 // Every entry is checked: the reader's framing, name and seqno checks, its
 // AES-GCM tag under the ledger secret (which authenticates both domains),
@@ -14,14 +16,17 @@
 #include <string>
 
 #include "bank/status.hpp"
+#include "ledger/replay_decoder.hpp"
 #include "ledger/serialiser.hpp"
 #include "ledger/state.hpp"
 
 namespace bankd::ledger {
 
 // `state` must be fresh, or rebuilt up to a snapshot (ledger/
-// snapshot_restore.hpp): replay then starts after its last seqno. On
-// return its last chunk, if not completed, is the open chunk to continue.
-bank::Status Replay(const std::string& directory, const Serialiser& serialiser, LedgerState* state);
+// snapshot_restore.hpp), and `decoder` must decode `directory` from the
+// seqno after its last. On return its last chunk, if not completed, is the
+// open chunk to continue.
+bank::Status Replay(const std::string& directory, ReplayDecoder& decoder, const Serialiser& serialiser,
+                    LedgerState* state);
 
 }  // namespace bankd::ledger

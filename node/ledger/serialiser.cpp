@@ -94,8 +94,18 @@ bank::Result<SerialisedTx> Serialiser::Serialise(const bank::TxId& txid, const b
 
 bank::Result<bl::WriteSet> Serialiser::Writes(const bl::EntryFrame& frame,
                                               const bl::PublicDomain& domain) const {
-  BANK_ASSIGN_OR_RETURN(auto plain, bl::OpenDomains(secret_, frame));
-  BANK_ASSIGN_OR_RETURN(auto private_tables, bl::ParsePrivateDomain(plain));
+  std::string plain;
+  BANK_RETURN_IF_ERROR(Open(frame, &plain));
+  return WritesOf(domain, plain);
+}
+
+bank::Status Serialiser::Open(const bl::EntryFrame& frame, std::string* plaintext) const {
+  return bl::OpenDomainsInto(secret_, frame, plaintext);
+}
+
+bank::Result<bl::WriteSet> Serialiser::WritesOf(const bl::PublicDomain& domain,
+                                                std::string_view plaintext) const {
+  BANK_ASSIGN_OR_RETURN(auto private_tables, bl::ParsePrivateDomain(plaintext));
   size_t count = 0;
   for (const auto& t : domain.tables) count += t.writes.size();
   for (const auto& t : private_tables) count += t.writes.size();

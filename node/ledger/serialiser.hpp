@@ -53,6 +53,12 @@ class Serialiser {
   // kVerifyFailed when its GCM tag does not verify under the secret.
   bank::Result<bank::ledger::WriteSet> Writes(const bank::ledger::EntryFrame& frame,
                                               const bank::ledger::PublicDomain& domain) const;
+  // Writes() in two steps, which may run on two threads: the entry's
+  // private domain decrypted (appended to `plaintext`), then the writes of
+  // its public domain and that plaintext.
+  bank::Status Open(const bank::ledger::EntryFrame& frame, std::string* plaintext) const;
+  bank::Result<bank::ledger::WriteSet> WritesOf(const bank::ledger::PublicDomain& domain,
+                                                std::string_view plaintext) const;
 
   // The snapshot entry of the store at `txid`, into `out` (its capacity
   // kept, so that a snapshotter reusing one buffer pays no page faults),

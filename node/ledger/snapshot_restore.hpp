@@ -48,4 +48,8 @@ bank::Result<RestoredSnapshot> RestoreLatestSnapshot(const std::string& ledger_d
                                                      const bank::Certificate& service_cert,
                                                      const Serialiser& serialiser, LedgerState* state);
 
+// The seqno of the newest committed snapshot there (0 when none): the one
+// RestoreLatestSnapshot uses unless it fails a check.
+uint64_t NewestSnapshotSeqno(const std::string& snapshot_directory);
+
 }  // namespace bankd::ledger

@@ -31,5 +31,8 @@ Status SealEntry(std::string_view secret, size_t private_at, std::string* entry,
 // Checks the entry's tag and returns the decrypted private domain
 // (kVerifyFailed when the tag does not match).
 Result<std::string> OpenDomains(std::string_view secret, const EntryFrame& frame);
+// The same, appended to `out` (one buffer for many entries); on failure
+// `out` is as it was.
+Status OpenDomainsInto(std::string_view secret, const EntryFrame& frame, std::string* out);
 
 }  // namespace bank::ledger
