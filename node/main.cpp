@@ -17,7 +17,7 @@ namespace {
 // about a kilobyte per transfer, so with 4 KiB pages a transfer takes a
 // page fault every few times: transfer_load measured 27.7-30.9 us of
 // bankd's CPU per transfer with them and 22.0-25.8 us with huge pages
-// (bench/RESULTS-write-path.md). glibc reads its tunables once, from the environment,
+// (bench/RESULTS-write-path-rounds-4-5.md). glibc reads its tunables once, from the environment,
 // as the process starts; so bankd starts itself again with the tunable
 // added, unless the environment names it already (GLIBC_TUNABLES=
 // glibc.malloc.hugetlb=0 keeps 4 KiB pages). The same process goes on:

@@ -4,7 +4,7 @@
 // index at once. A hash map doubles its buckets as it grows, and that
 // rehash walks every entry with the writer's lock held: for bank.history
 // (two rows per transfer) it was about half of the p99 latency at a
-// steady 20,000 transfers/s (bench/RESULTS-write-path.md). So past
+// steady 20,000 transfers/s (bench/RESULTS-write-path-rounds-4-5.md). So past
 // kSplitRows keys the index splits into kShards maps by the high bits of
 // each key's hash, and each shard then grows, and rehashes, on its own
 // (their sizes staggered, so that they do not all rehash at once): a

@@ -63,7 +63,7 @@ constexpr size_t kDirectAlignment = 4096;
 // starts at a page boundary, and returns how many bytes it wrote (0 when
 // it could not: unaligned data, or a file system without O_DIRECT). A big
 // file such as a snapshot then goes to the disk from where it is instead
-// of being copied into the page cache first (bench/RESULTS-write-path.md: the copy
+// of being copied into the page cache first (bench/RESULTS-write-path-rounds-4-5.md: the copy
 // and its write-back were most of the kernel's share of bankd's CPU).
 size_t WriteDirectPrefix(int fd, std::string_view data) {
   const size_t pages = data.size() / kDirectAlignment * kDirectAlignment;

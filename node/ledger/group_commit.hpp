@@ -91,7 +91,7 @@ class GroupCommit {
   uint64_t queued_seqno_ = 0;  // last seqno in queue_ (or already taken)
   // A written batch's buffer, for the next batch: a fresh one grew by
   // reallocations and page faults, 2.6% of the request threads' time
-  // (bench/RESULTS-write-path.md).
+  // (bench/RESULTS-write-path-rounds-4-5.md).
   std::string spare_;
   bool stop_ = false;
 

@@ -29,7 +29,7 @@ struct SerialisedTx {
 // A snapshot entry in a buffer that starts it at a page boundary (`at`
 // bytes in), so that it can be written with O_DIRECT: a snapshot is the
 // whole store, and copying it into the page cache was a sixth of bankd's
-// CPU under load (bench/RESULTS-write-path.md).
+// CPU under load (bench/RESULTS-write-path-rounds-4-5.md).
 struct SnapshotBuffer {
   std::string bytes;
   size_t at = 0;
@@ -44,7 +44,7 @@ class Serialiser {
   // The entry is built in `buffer`'s storage (the previous entry's, handed
   // back by a writer that serialises one transaction after another: a
   // fresh allocation per entry was a tenth of a transfer's CPU, in malloc
-  // and page faults, bench/RESULTS-write-path.md).
+  // and page faults, bench/RESULTS-write-path-rounds-4-5.md).
   bank::Result<SerialisedTx> Serialise(const bank::TxId& txid, const bank::ledger::WriteSet& writes,
                                        const bank::Digest& claims_digest, std::string_view commit_evidence,
                                        uint8_t flags, std::string buffer = {}) const;
