@@ -6,6 +6,20 @@
 #include <cstring>
 #include <string>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define BANKD_LEAK_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define BANKD_LEAK_SANITIZER 1
+#endif
+#endif
+#ifndef BANKD_LEAK_SANITIZER
+#define BANKD_LEAK_SANITIZER 0
+#endif
+#if BANKD_LEAK_SANITIZER
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "bank/bankd_config.hpp"
 #include "config/help.hpp"
 #include "node/node.hpp"
@@ -40,6 +54,17 @@ void RestartWithHugePageHeap(char** argv) {
     ::setenv("GLIBC_TUNABLES", before.c_str(), 1);
   else
     ::unsetenv("GLIBC_TUNABLES");
+}
+
+// Ends the process without destructors. Under LeakSanitizer its check,
+// which runs at a normal exit, runs first: what the node still holds is
+// reachable from main's frame, so only real leaks are reported.
+[[noreturn]] void ExitWithoutTeardown(int code) {
+  std::fflush(nullptr);
+#if BANKD_LEAK_SANITIZER
+  __lsan_do_leak_check();
+#endif
+  std::_Exit(code);
 }
 
 }  // namespace
@@ -94,5 +119,11 @@ int main(int argc, char** argv) {
     return status.exit_code();
   }
   std::printf("bankd: stopped\n");
-  return 0;
+  // Run() signed and flushed: the ledger is durable. What is left is to
+  // stop the engine's threads, then to free memory, which on a store of a
+  // million transfers took about a second row by row and which the kernel
+  // does at once when the process ends: so it ends here, without tearing
+  // the node down.
+  (*node)->engine().Stop();
+  ExitWithoutTeardown(0);
 }

@@ -399,14 +399,16 @@ bank::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Engine::~Engine() {
+Engine::~Engine() { Stop(); }
+
+void Engine::Stop() {
   if (impl_->snapshotter) impl_->snapshotter->Stop();  // it uses the writer and the flusher
   {
     std::lock_guard lock(impl_->signer_mu);
     impl_->signer_stop = true;
   }
   impl_->signer_cv.notify_all();
-  impl_->signer.join();
+  if (impl_->signer.joinable()) impl_->signer.join();
   impl_->commit->Stop();
 }
 

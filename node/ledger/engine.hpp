@@ -137,7 +137,11 @@ bank::Receipt JsonReceiptOf(const ReceiptMaterial& material);
 class Engine {
  public:
   static bank::Result<std::unique_ptr<Engine>> Open(EngineOptions options);
-  ~Engine();  // flushes and stops background threads
+  ~Engine();  // Stop(), then frees the state
+
+  // Flushes and stops the background threads (snapshotter, signer, group
+  // commit); later calls do nothing. For when nothing writes any more.
+  void Stop();
 
   using WriteFn = std::function<bool(kv::Tx&)>;
   struct WriteResult {
