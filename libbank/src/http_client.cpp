@@ -75,15 +75,17 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
 // spares it a second read and parse of each, which cost a one-shot call about
 // 1 ms (OpenSSL 3 sets up a decoder chain for every key it parses).
 struct TrustMaterial {
-  Certificate service_cert;          // the only trust anchor
+  // The only trust anchors: every certificate of the CA file (a client may
+  // keep a service's certificates from before and after a recovery there).
+  std::vector<Certificate> service_certs;
   std::optional<Identity> identity;  // the client certificate and key, if any
 };
 
 CURLcode InstallTrust(CURL*, void* ssl_ctx, void* user) {
   const auto* trust = static_cast<const TrustMaterial*>(user);
   auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
-  if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), trust->service_cert.get()) != 1)
-    return CURLE_SSL_CACERT_BADFILE;
+  for (const Certificate& c : trust->service_certs)
+    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), c.get()) != 1) return CURLE_SSL_CACERT_BADFILE;
   if (const auto& id = trust->identity) {
     if (SSL_CTX_use_certificate(ctx, id->cert.get()) != 1 || SSL_CTX_use_PrivateKey(ctx, id->key.get()) != 1)
       return CURLE_SSL_CERTPROBLEM;
@@ -271,9 +273,15 @@ Result<HttpClient> HttpClient::Create(const TlsConfig& config, RetryPolicy retry
     return Status::Usage("no service certificate: pass --cacert FILE or --workspace DIR");
   // Checked here so that a bad file is named as such, not as a TLS failure.
   TrustMaterial trust;
-  auto ca = Certificate::LoadFile(config.cacert_path);
-  if (!ca.ok()) return ca.status();
-  trust.service_cert = std::move(*ca);
+  auto ca_pem = ReadFile(config.cacert_path);
+  if (!ca_pem.ok()) return ca_pem.status();
+  auto cas = Certificate::BundleFromPem(*ca_pem);
+  if (!cas.ok()) {
+    // No certificate: parsed as one, the file is named with what is wrong.
+    auto one = Certificate::FromPem(*ca_pem, config.cacert_path);
+    return one.ok() ? cas.status().WithContext(config.cacert_path) : one.status();
+  }
+  trust.service_certs = std::move(*cas);
   if (config.cert_path.empty() != config.key_path.empty())
     return Status::Usage("a client certificate needs its key and a key its certificate (--cert and --key)");
   if (!config.cert_path.empty()) {

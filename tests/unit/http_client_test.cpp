@@ -66,6 +66,24 @@ TEST_CASE("s_server: a different CA fails with kNetwork naming the server", "[ht
   CHECK(r.status().message().find("not trusted") != std::string::npos);
 }
 
+TEST_CASE("s_server: every certificate of a CA file is trusted, not only its first", "[http]") {
+  // As a client keeps the service certificates from before and after a
+  // disaster recovery (a new service identity) in one file.
+  Pki pki;
+  TempDir www;
+  WriteText(www / "hello.txt", "hello");
+  OpensslServer server(pki, www.path().string());
+  TlsConfig config = pki.Config(server.port());
+  config.cacert_path = www / "bundle.pem";
+  WriteText(config.cacert_path, *ReadFile(pki.other_ca) + *ReadFile(pki.ca));
+  auto client = HttpClient::Create(config, FastRetry(1));
+  REQUIRE(client.ok());
+  auto r = client->Get("/hello.txt");
+  INFO(r.status().message());
+  REQUIRE(r.ok());
+  CHECK(r->status == 200);
+}
+
 TEST_CASE("s_server: no client certificate, no response", "[http]") {
   Pki pki;
   TempDir www;
