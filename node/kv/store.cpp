@@ -69,15 +69,48 @@ Store& Store::operator=(Store&& other) {
 
 Store::~Store() { RetireAll(); }
 
+ImagePin::ImagePin(std::shared_ptr<RetiredRows> retired) : retired_(std::move(retired)) {
+  std::lock_guard lock(retired_->mu);
+  ++retired_->images;
+}
+
+ImagePin& ImagePin::operator=(ImagePin&& other) noexcept {
+  if (this != &other) {
+    Release();
+    retired_ = std::move(other.retired_);
+  }
+  return *this;
+}
+
+size_t ImagePin::kept() const {
+  if (!retired_) return 0;
+  std::lock_guard lock(retired_->mu);
+  return retired_->rows.size();
+}
+
+void ImagePin::Release() {
+  if (!retired_) return;
+  std::vector<RowPtr> done;  // freed after the lock
+  {
+    std::lock_guard lock(retired_->mu);
+    if (--retired_->images == 0) done.swap(retired_->rows);
+  }
+  retired_.reset();
+}
+
 void Store::Retire(RowPtr row) {
-  if (auto retired = retired_.lock()) retired->push_back(std::move(row));
+  if (!retired_) return;  // never captured: `row` goes now
+  std::lock_guard lock(retired_->mu);
+  if (retired_->images > 0) retired_->rows.push_back(std::move(row));
+  // else `row` goes when this returns: after the last image's release
 }
 
 void Store::RetireAll() {
-  auto retired = retired_.lock();
-  if (!retired) return;
+  if (!retired_) return;
+  std::lock_guard lock(retired_->mu);
+  if (retired_->images == 0) return;  // the tables' rows go with them
   for (auto& [name, table] : tables_)
-    for (auto& row : table.slots) retired->push_back(std::move(row));
+    for (auto& row : table.slots) retired_->rows.push_back(std::move(row));
 }
 
 void Store::Put(Table& table, RowPtr row) {
@@ -137,11 +170,8 @@ void Store::Clear() {
 
 StoreImage Store::Capture() {
   StoreImage out;
-  out.pin = retired_.lock();
-  if (!out.pin) {
-    out.pin = std::make_shared<RetiredRows>();
-    retired_ = out.pin;
-  }
+  if (!retired_) retired_ = std::make_shared<RetiredRows>();
+  out.pin = ImagePin(retired_);
   out.tables.reserve(tables_.size());
   for (const auto& [name, table] : tables_) {
     TableImage& image = out.tables.emplace_back(TableImage{name, table.version, {}});

@@ -49,14 +49,38 @@ struct TableImage {
   std::vector<const Row*> rows;
 };
 
-// The rows a store replaced or removed while a capture lived.
-using RetiredRows = std::vector<RowPtr>;
+// What a store shares with its images: the rows it replaced or removed
+// while an image lived, kept for the images to read, and how many images
+// live. The mutex orders an image's release after its last read of a row
+// and before the store frees a row it no longer needs to keep (a weak_ptr
+// that fails to lock would not: it reads its count without that order).
+struct RetiredRows {
+  std::mutex mu;
+  size_t images = 0;
+  std::vector<RowPtr> rows;
+};
+
+// One image's hold on the retired rows; the last image to go frees them.
+class ImagePin {
+ public:
+  ImagePin() = default;
+  explicit ImagePin(std::shared_ptr<RetiredRows> retired);
+  ImagePin(ImagePin&& other) noexcept = default;
+  ImagePin& operator=(ImagePin&& other) noexcept;
+  ~ImagePin() { Release(); }
+  // How many retired rows it keeps (for tests).
+  size_t kept() const;
+
+ private:
+  void Release();
+  std::shared_ptr<RetiredRows> retired_;
+};
 
 // A consistent image of a store: its rows stay valid, whatever the store
 // does meanwhile (even once it is gone), for as long as the image lives.
 struct StoreImage {
-  std::vector<TableImage> tables;    // in name order
-  std::shared_ptr<RetiredRows> pin;  // shared with the store while both live
+  std::vector<TableImage> tables;  // in name order
+  ImagePin pin;
 };
 
 class Store {
@@ -149,9 +173,9 @@ class Store {
   static const Order& OrderOf(const Table& table);
   const Table* FindTable(std::string_view table) const;
   std::map<std::string, Table, std::less<>> tables_;
-  // Where rows go that live images may still read: the images own it, so
-  // the last one to go (on the snapshotter's thread) frees them.
-  std::weak_ptr<RetiredRows> retired_;
+  // Where rows go that live images may still read: the last image to go
+  // (on the snapshotter's thread) frees them. Made by the first Capture().
+  std::shared_ptr<RetiredRows> retired_;
 };
 
 class Tx {

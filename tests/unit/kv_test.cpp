@@ -160,7 +160,10 @@ TEST_CASE("an image outlives the rows its store replaced and the store itself", 
   Store plain = Seeded();
   { StoreImage gone = plain.Capture(); }
   plain.Apply(WriteSet{{"t", "b", "again"}}, 5);
-  CHECK(plain.Capture().pin.use_count() == 1);
+  CHECK(plain.Capture().pin.kept() == 0);
+  StoreImage live = plain.Capture();
+  plain.Apply(WriteSet{{"t", "b", "once more"}}, 6);
+  CHECK(live.pin.kept() == 1);  // the replaced row, for `live` to read
 }
 
 // Past RowIndex::kSplitRows keys a table's hash index splits into shards
