@@ -13,7 +13,8 @@
 // `in-flight` pipelined HTTP/1.1 transfers of 1 each outstanding, every one
 // from a random account of the connection's user to a random other
 // account, until the time or request budget is spent (--rate paces the
-// whole run to R transfers/s, for latency at a given load).
+// whole run to R transfers/s, for latency at a given load). The clock and
+// the CPU counters start once every connection has its TLS session.
 // --snapshot-tx-count sets bankd's snapshots.tx_count (default 10,000, as
 // CCF's; 0 writes none: the transaction path alone, for comparing two
 // builds with less noise; the figures to report keep the default).
@@ -52,6 +53,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <latch>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -329,10 +331,11 @@ int main(int argc, char** argv) {
       o.rate > 0
           ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.connections / o.rate))
           : Clock::duration::zero();
-  const double server_cpu_start = ProcessCpuSeconds(*pid), client_cpu_start = SelfCpuSeconds();
-  const double snapshot_cpu_start = ThreadCpuSeconds(*pid, "bankd-snapshot");
-  const auto start = Clock::now();
-  const auto deadline = start + std::chrono::seconds(o.seconds);
+  // Every connection completes its TLS handshake before the load starts:
+  // the figures are those of a steady load, not of the handshakes of the
+  // other connections, which bankd's request thread serves in between.
+  std::latch connected(o.connections), go(1);
+  Clock::time_point start, deadline;
   std::vector<std::thread> threads;
   for (int c = 0; c < o.connections; ++c) {
     threads.emplace_back([&, c] {
@@ -340,7 +343,10 @@ int main(int argc, char** argv) {
       const int own = (o.accounts - user + o.users - 1) / o.users;  // accounts user, user + users, ...
       std::mt19937_64 rng(static_cast<uint64_t>(c) * 7919 + 1);
       bench::PipelinedClient client;
-      if (!client.Connect(run.port, run.Files("user" + std::to_string(user))).empty()) {
+      const bool up = client.Connect(run.port, run.Files("user" + std::to_string(user))).empty();
+      connected.count_down();
+      go.wait();
+      if (!up) {
         ++broken;
         return;
       }
@@ -373,6 +379,12 @@ int main(int argc, char** argv) {
       if (got < 0) ++broken;
     });
   }
+  connected.wait();
+  const double server_cpu_start = ProcessCpuSeconds(*pid), client_cpu_start = SelfCpuSeconds();
+  const double snapshot_cpu_start = ThreadCpuSeconds(*pid, "bankd-snapshot");
+  start = Clock::now();
+  deadline = start + std::chrono::seconds(o.seconds);
+  go.count_down();
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const double server_cpu = ProcessCpuSeconds(*pid) - server_cpu_start;

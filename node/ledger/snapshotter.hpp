@@ -8,7 +8,8 @@
 //    writer lock, takes a consistent image of the store at that seqno
 //    (SnapshotCapture: the rows pointed at, nothing copied or serialised) and
 //    Submit()s it.
-//  - The snapshotter's own thread then, with no engine lock held,
+//  - The snapshotter's own thread (at nice 19: it yields the CPU to
+//    requests) then, with no engine lock held,
 //    serialises the snapshot entry (Serialiser::SerialiseSnapshot), and
 //    asks the engine (hooks.append_evidence) to append CCF's snapshot
 //    evidence transaction: `public:ccf.internal.snapshot_evidence` =

@@ -4,10 +4,16 @@
 // skipped with a warning; and each accepted by `ledger audit --snapshot`.
 #include "bank/ledger_snapshot.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "bank/ledger_audit.hpp"
@@ -69,6 +75,25 @@ void PutServiceInfo(Engine& engine) {
   });
 }
 
+// The nice value of this process's thread named `name` (field 19 of
+// /proc/self/task/<tid>/stat), or nullopt when there is none.
+std::optional<int> NiceOfThread(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (!std::getline(comm, line) || line != name) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    // After the ")" that ends the name: state is field 3, nice field 19.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i < 19; ++i) fields >> field;
+    int nice = 0;
+    if (fields >> nice) return nice;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 TEST_CASE("snapshots are written at the interval, at a signature that ends a chunk", "[ledger][snapshot]") {
@@ -102,6 +127,21 @@ TEST_CASE("snapshots are written at the interval, at a signature that ends a chu
   CHECK(records[name->seqno - 1].signature);
   CHECK_THAT(records[name->evidence_seqno - 1].bytes,
              Catch::Contains("public:ccf.internal.snapshot_evidence"));
+}
+
+TEST_CASE("the snapshotter runs at the lowest CPU priority and the caller keeps its own",
+          "[ledger][snapshot]") {
+  TempDir dir;
+  EngineOptions o = SnapshotOptions(dir);
+  const int before = ::getpriority(PRIO_PROCESS, 0);
+  auto engine = OpenEngine(o);
+  PutServiceInfo(*engine);
+  for (int i = 0; i < 12; ++i) Put(*engine, "k" + std::to_string(i), "v");
+  WaitForSnapshots(o, 1);  // the thread has started and done its work
+  std::optional<int> nice = NiceOfThread("bankd-snapshot");
+  REQUIRE(nice.has_value());
+  CHECK(*nice == 19);
+  CHECK(::getpriority(PRIO_PROCESS, 0) == before);  // this thread's is unchanged
 }
 
 TEST_CASE("a snapshot waits until the ledger has grown by min_ledger_growth x the previous one",
