@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   size_t bytes = 0;
-  std::string digest;  // the snapshot's SHA-256: the same bytes from every run
+  std::string digest;                      // the snapshot's SHA-256: the same bytes from every run
   bankd::ledger::SnapshotBuffer snapshot;  // reused, as the snapshotter does
   for (int i = 0; i < repeat; ++i) {
     const double captured = ThreadCpuSeconds();
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"rows\": %zu, \"snapshot_bytes\": %zu, \"repeat\": %d, \"best_cpu_ms\": %.1f, \"median_cpu_ms\": "
       "%.1f, "
-      "\"best_cpu_ms_per_mb\": %.2f, \"best_capture_cpu_ms\": %.1f, \"best_sha256_cpu_ms\": %.1f, "
+      "\"best_cpu_ms_per_mb\": %.2f, \"best_capture_cpu_ms\": %.3f, \"best_sha256_cpu_ms\": %.1f, "
       "\"best_write_cpu_ms\": %.1f, \"sha256\": \"%s\"}\n",
       rows, bytes, repeat, best * 1e3, median * 1e3, best * 1e3 / (static_cast<double>(bytes) / 1e6),
       capture_seconds.front() * 1e3, hash_seconds.front() * 1e3, write_seconds.front() * 1e3, digest.c_str());

@@ -24,7 +24,7 @@ std::optional<std::string> Store::Get(std::string_view table, std::string_view k
 
 const Store::Order& Store::OrderOf(const Table& table) {
   std::call_once(table.order_once, [&] {
-    for (const auto& row : table.slots) table.order.emplace(RowKey{row->key}, row.get());
+    table.slots.ForEach([&](const Row* row) { table.order.emplace(RowKey{row->key}, row); });
     table.ordered = true;
   });
   return table.order;
@@ -106,18 +106,31 @@ void Store::Retire(RowPtr row) {
 }
 
 void Store::RetireAll() {
-  if (!retired_) return;
-  std::lock_guard lock(retired_->mu);
-  if (retired_->images == 0) return;  // the tables' rows go with them
+  std::unique_lock<std::mutex> lock;
+  if (retired_) lock = std::unique_lock(retired_->mu);
+  const bool keep = retired_ && retired_->images > 0;
   for (auto& [name, table] : tables_)
-    for (auto& row : table.slots) retired_->rows.push_back(std::move(row));
+    table.slots.ForEach([&](const Row* row) {
+      if (keep)
+        retired_->rows.emplace_back(row);
+      else
+        delete row;
+    });
+}
+
+bool Store::ImagesLive() const {
+  if (!retired_) return false;
+  std::lock_guard lock(retired_->mu);
+  return retired_->images > 0;
 }
 
 void Store::Put(Table& table, RowPtr row) {
+  auto images_live = [this] { return ImagesLive(); };
   auto [slot, inserted] = table.rows.InsertOrRepoint(row->key, table.slots.size());
   if (inserted) {
     if (table.ordered) table.order.emplace(RowKey{row->key}, row.get());
-    table.slots.push_back(std::move(row));
+    table.slots.PushBack(row.get(), images_live);
+    row.release();  // the store's now
     return;
   }
   // Both indexes key the old row by its own key: re-pointed at the new
@@ -127,8 +140,9 @@ void Store::Put(Table& table, RowPtr row) {
     o->first.text = row->key;
     o->second = row.get();
   }
-  std::swap(table.slots[slot], row);
-  Retire(std::move(row));
+  RowPtr old(table.slots[slot]);
+  table.slots.Set(slot, row.release(), images_live);
+  Retire(std::move(old));
 }
 
 bool Store::Remove(Table& table, std::string_view key) {
@@ -140,13 +154,15 @@ bool Store::Remove(Table& table, std::string_view key) {
   auto erased = table.rows.Erase(key);
   if (!erased) return false;
   const size_t slot = *erased;
-  Retire(std::move(table.slots[slot]));
+  auto images_live = [this] { return ImagesLive(); };
+  RowPtr old(table.slots[slot]);
   // The last row moves into the freed slot.
   if (slot + 1 != table.slots.size()) {
-    table.slots[slot] = std::move(table.slots.back());
+    table.slots.Set(slot, table.slots.back(), images_live);
     table.rows.SetSlot(table.slots[slot]->key, slot);
   }
-  table.slots.pop_back();
+  table.slots.PopBack(images_live);
+  Retire(std::move(old));
   return true;
 }
 
@@ -173,11 +189,9 @@ StoreImage Store::Capture() {
   if (!retired_) retired_ = std::make_shared<RetiredRows>();
   out.pin = ImagePin(retired_);
   out.tables.reserve(tables_.size());
-  for (const auto& [name, table] : tables_) {
+  for (auto& [name, table] : tables_) {
     TableImage& image = out.tables.emplace_back(TableImage{name, table.version, {}});
-    image.rows.resize(table.slots.size());
-    std::transform(table.slots.begin(), table.slots.end(), image.rows.begin(),
-                   [](const RowPtr& row) { return row.get(); });
+    image.rows = table.slots.Share();
   }
   return out;
 }
@@ -188,7 +202,7 @@ void Store::Restore(std::vector<bank::ledger::Table>&& tables) {
     Table& table = tables_[std::move(t.name)];
     table.version = t.version;
     table.rows.Reserve(t.writes.size());
-    table.slots.reserve(t.writes.size());
+    table.slots.Reserve(t.writes.size());
     for (auto& w : t.writes) {
       if (!w.value) continue;  // a tombstone: nothing to hold
       Put(table, std::make_unique<const Row>(

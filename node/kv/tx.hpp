@@ -27,6 +27,7 @@
 #include "bank/ledger_entry.hpp"
 #include "bank/write_set.hpp"
 #include "kv/row_index.hpp"
+#include "kv/row_slots.hpp"
 
 namespace bankd::kv {
 
@@ -46,7 +47,7 @@ using RowPtr = std::unique_ptr<const Row>;
 struct TableImage {
   std::string name;
   uint64_t version = 0;
-  std::vector<const Row*> rows;
+  RowsImage rows;
 };
 
 // What a store shares with its images: the rows it replaced or removed
@@ -111,8 +112,9 @@ class Store {
   void Clear();
 
   // Every table, in name order, with its rows and their versions, pointed
-  // at and not copied: a consistent image for a snapshot (no tombstones, as
-  // CCF's). The rows are in slot order (the order they were first written,
+  // at and not copied (the slots' chunks are shared, kv/row_slots.hpp): a
+  // consistent image for a snapshot (no tombstones, as CCF's). The rows are
+  // in slot order (the order they were first written,
   // a removal moving the last row into its slot), not key order: sorting
   // them would cost more than the capture (CCF's snapshots follow its
   // CHAMP maps' hash order, and no reader relies on an order). The image
@@ -126,9 +128,8 @@ class Store {
   // Point reads and updates (most of what a transaction does) go through a
   // hash index (kv/row_index.hpp), so a transfer touches exactly its rows
   // instead of comparing long keys down a tree. It maps each key to the
-  // row's slot in `slots`, which a capture copies in one sweep instead of
-  // walking the index (a vector: as a deque, a capture of 1,000,000 rows
-  // took 5 ms instead of 0.9, bench/snapshot_write). The ordered
+  // row's slot in `slots`, whose chunks a capture shares instead of walking
+  // the index or copying a pointer per row. The ordered
   // index serves range scans only: the first scan of a table builds it,
   // and from then on Apply keeps it up to date. Tables that are only read
   // by key (bank.history and bank.transactions, three new rows per
@@ -151,8 +152,8 @@ class Store {
   };
   using Order = std::map<RowKey, const Row*, KeyLess>;
   struct Table {
-    RowIndex rows;              // key -> slot
-    std::vector<RowPtr> slots;  // every row, in no particular order
+    RowIndex rows;   // key -> slot
+    RowSlots slots;  // every row, in no particular order; the store owns them
     uint64_t version = 0;
     // Readers scan concurrently (under the engine's shared lock, and the
     // writer under its own): the index is built once, under order_once.
@@ -169,6 +170,8 @@ class Store {
   void Retire(RowPtr row);
   // Every row, as Retire (before the tables go).
   void RetireAll();
+  // Whether an image may still read what an earlier Capture() shared.
+  bool ImagesLive() const;
   // The table's ordered index, built on first use.
   static const Order& OrderOf(const Table& table);
   const Table* FindTable(std::string_view table) const;

@@ -166,6 +166,78 @@ TEST_CASE("an image outlives the rows its store replaced and the store itself", 
   CHECK(live.pin.kept() == 1);  // the replaced row, for `live` to read
 }
 
+// A capture shares the slots' chunks (kv/row_slots.hpp): every change the
+// writer makes after it, in the first, a middle and the last chunk, by a
+// replacement, a removal (the last row moving into the freed slot) or an
+// append, leaves the image as it was; with no image left the store changes
+// its chunks in place, and the next image sees the store as it is.
+TEST_CASE("an image of a table of many chunks stays as captured while the writer changes every chunk",
+          "[kv]") {
+  constexpr size_t kChunk = bankd::kv::RowSlots::kChunkRows;
+  constexpr size_t kRows = 3 * kChunk + kChunk / 2;
+  auto key = [](size_t i) { return fmt::format("k{:06}", i); };
+  Store store;
+  std::map<std::string, std::string> expected;
+  for (size_t i = 0; i < kRows; ++i) {
+    store.Apply(WriteSet{{"t", key(i), "v" + std::to_string(i)}}, i + 1);
+    expected[key(i)] = "v" + std::to_string(i);
+  }
+  auto contents = [](const StoreImage& image) {
+    std::map<std::string, std::string> out;
+    size_t rows = 0;
+    for (const auto& t : image.tables)
+      for (const auto* row : t.rows) {
+        out[row->key] = row->value;
+        ++rows;
+      }
+    CHECK(rows == out.size());  // each row once
+    return out;
+  };
+  auto live = [&] {
+    std::map<std::string, std::string> out;
+    store.ForEach("t", [&](const std::string& k, const std::string& v) {
+      out[k] = v;
+      return true;
+    });
+    return out;
+  };
+
+  StoreImage image = store.Capture();
+  REQUIRE(image.tables.size() == 1);
+  CHECK(image.tables[0].rows.size() == kRows);
+  WriteSet changes{{"t", key(3), "changed"},                  // first chunk
+                   {"t", key(kChunk + 7), "changed"},         // a middle one
+                   {"t", key(kRows - 2), "changed"},          // the last
+                   {"t", key(2 * kChunk + 1), std::nullopt},  // a removal: the last row moves
+                   {"t", key(kChunk), std::nullopt},          // another
+                   {"t", "zz-new", "appended"}};
+  for (size_t i = 0; i < kChunk; ++i) changes.push_back({"t", fmt::format("zz{:06}", i), "more"});
+  store.Apply(changes, kRows + 1);
+  CHECK(contents(image) == expected);
+
+  std::map<std::string, std::string> now = expected;
+  for (const auto& w : changes)
+    if (w.value)
+      now[w.key] = *w.value;
+    else
+      now.erase(w.key);
+  CHECK(live() == now);
+  CHECK(store.Size("t") == now.size());
+  CHECK(contents(store.Capture()) == now);
+
+  image = {};  // no image left: the next changes are made in place
+  store.Apply(WriteSet{{"t", key(5), "in place"}, {"t", key(kChunk + 9), std::nullopt}}, kRows + 2);
+  now[key(5)] = "in place";
+  now.erase(key(kChunk + 9));
+  CHECK(live() == now);
+  StoreImage again = store.Capture();
+  CHECK(contents(again) == now);
+  for (size_t i = 0; i < kRows; i += 3) store.Apply(WriteSet{{"t", key(i), std::nullopt}}, kRows + 3);
+  CHECK(contents(again) == now);
+  CHECK(store.Get("t", key(1)) == "v1");
+  CHECK(store.Get("t", key(0)) == std::nullopt);
+}
+
 // Past RowIndex::kSplitRows keys a table's hash index splits into shards
 // (kv/row_index.hpp): every key written before and after the split is
 // found, updated and removed, and a restored big table is split at once.
