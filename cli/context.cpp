@@ -55,7 +55,8 @@ Result<bank::TlsConfig> Context::Tls() const {
   } else if (!settings.workspace.empty()) {
     tls.cacert_path = WorkspaceFile("service_cert.pem");
     if (!FileExists(tls.cacert_path))
-      return Status::InputFile(tls.cacert_path + ": no service certificate in the workspace (pass --cacert FILE)");
+      return Status::InputFile(tls.cacert_path +
+                               ": no service certificate in the workspace (pass --cacert FILE)");
   } else {
     return Status::Usage("no service certificate: pass --cacert FILE or --workspace DIR (or set a profile)");
   }
@@ -69,7 +70,8 @@ Result<bank::TlsConfig> Context::Tls() const {
     tls.cert_path = WorkspaceFile(settings.as + "_cert.pem");
     tls.key_path = WorkspaceFile(settings.as + "_privk.pem");
     if (!FileExists(tls.cert_path))
-      return Status::InputFile(tls.cert_path + ": no identity '" + settings.as + "' in workspace " + WorkspaceDir());
+      return Status::InputFile(tls.cert_path + ": no identity '" + settings.as + "' in workspace " +
+                               WorkspaceDir());
   }
   return tls;
 }
@@ -89,7 +91,8 @@ Result<bank::Identity> Context::SigningIdentity() const {
   auto tls = Tls();
   if (!tls.ok()) return tls.status();
   if (tls->cert_path.empty())
-    return Status::Usage("no identity to sign with: pass --as NAME (with --workspace) or --cert FILE --key FILE");
+    return Status::Usage(
+        "no identity to sign with: pass --as NAME (with --workspace) or --cert FILE --key FILE");
   return bank::LoadIdentity(tls->cert_path, tls->key_path);
 }
 
@@ -106,8 +109,9 @@ Result<std::string> Context::ResolveId(const std::string& name_or_id) const {
     return cert->Id();
   }
   if (settings.workspace.empty())
-    return Status::Usage("'" + name_or_id +
-                         "' is not a 64-hex id, and there is no workspace to find it in (pass --workspace DIR)");
+    return Status::Usage(
+        "'" + name_or_id +
+        "' is not a 64-hex id, and there is no workspace to find it in (pass --workspace DIR)");
   std::string path = WorkspaceFile(name_or_id + "_cert.pem");
   if (!FileExists(path))
     return Status::Usage("'" + name_or_id + "' is neither a 64-hex id nor an identity of workspace " +

@@ -34,7 +34,8 @@ bank::Status Keygen(Context& ctx, const KeygenArgs& args) {
   if (args.enc_key) {
     out["enc_pubk"] = r->enc_pubk_path;
     out["enc_privk"] = r->enc_privk_path;
-    text += "encryption public key: " + r->enc_pubk_path + "\nencryption private key: " + r->enc_privk_path + "\n";
+    text += "encryption public key: " + r->enc_pubk_path + "\nencryption private key: " + r->enc_privk_path +
+            "\n";
   }
   text += "id: " + r->id;
   ctx.Emit(out, text);
@@ -50,7 +51,8 @@ bank::Status Id(Context& ctx, const std::string& file) {
 
 void Register(CLI::App& app, Context& ctx) {
   auto keygen_args = std::make_shared<KeygenArgs>();
-  auto* keygen = app.add_subcommand("keygen", "Create an identity: NAME_privk.pem and NAME_cert.pem (as keygenerator.sh)");
+  auto* keygen = app.add_subcommand(
+      "keygen", "Create an identity: NAME_privk.pem and NAME_cert.pem (as keygenerator.sh)");
   keygen->add_option("NAME", keygen_args->name, "Identity name (certificate CN and file prefix)")->required();
   keygen->add_flag("--enc-key,--gen-enc-key", keygen_args->enc_key,
                    "Also an RSA encryption key pair (NAME_enc_{privk,pubk}.pem), for recovery members");

@@ -30,7 +30,8 @@ int Fail(const bank::Status& status, bool json) {
 bool JsonRequested(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--output=json") == 0) return true;
-    if (std::strcmp(argv[i], "--output") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "json") == 0) return true;
+    if (std::strcmp(argv[i], "--output") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "json") == 0)
+      return true;
   }
   const char* env = std::getenv("BANKCTL_OUTPUT");
   return env != nullptr && std::strcmp(env, "json") == 0;
@@ -48,7 +49,8 @@ struct StringFlag {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"bankctl: run and use a banking ledger on CCF (or bankd, its single-node stand-in)", "bankctl"};
+  CLI::App app{"bankctl: run and use a banking ledger on CCF (or bankd, its single-node stand-in)",
+               "bankctl"};
   app.set_version_flag("--version", "bankctl " BANK_VERSION);
   app.require_subcommand(0, 1);  // none: RunSelected says so; extras: CLI11 names them
   // Global options are accepted after the subcommand too.
@@ -61,10 +63,11 @@ int main(int argc, char** argv) {
   cacert.option = app.add_option("--cacert", cacert.value, "Service certificate, the only trusted CA");
   cert.option = app.add_option("--cert", cert.value, "Client certificate (PEM)");
   key.option = app.add_option("--key", key.value, "Client private key (PEM)");
-  workspace.option = app.add_option(
-      "--workspace", workspace.value,
-      "Directory with service_cert.pem and NAME_{cert,privk}.pem (its sandbox_common/ if present; default ./workspace)");
-  as.option = app.add_option("--as", as.value, "Act as identity NAME of the workspace (NAME_cert.pem, NAME_privk.pem)");
+  workspace.option = app.add_option("--workspace", workspace.value,
+                                    "Directory with service_cert.pem and NAME_{cert,privk}.pem (its "
+                                    "sandbox_common/ if present; default ./workspace)");
+  as.option = app.add_option("--as", as.value,
+                             "Act as identity NAME of the workspace (NAME_cert.pem, NAME_privk.pem)");
   profile.option = app.add_option("--profile", profile.value, "Config profile (see BANKCTL_CONFIG)");
   output.option = app.add_option("--output", output.value, "Output format: text or json")
                       ->check(CLI::IsMember({"text", "json"}));
@@ -88,7 +91,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    return Fail(bank::Status::Usage(std::string(e.what()) + " (see bankctl --help)"), JsonRequested(argc, argv));
+    return Fail(bank::Status::Usage(std::string(e.what()) + " (see bankctl --help)"),
+                JsonRequested(argc, argv));
   }
 
   server.Into(&flags.layer.server);

@@ -1,17 +1,17 @@
 // `bankctl sandbox up|status|down`: a local bankd laid out like CCF's
 // sandbox (bank/sandbox.hpp), started in the background.
+#include "bank/sandbox.hpp"
+
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include <fmt/format.h>
-
 #include "bank/bankd_config.hpp"
 #include "bank/gov_client.hpp"
 #include "bank/http_client.hpp"
 #include "bank/identity.hpp"
-#include "bank/sandbox.hpp"
 #include "cli.hpp"
 
 namespace bankctl {
@@ -46,7 +46,8 @@ Result<std::string> FindBankd(const std::string& flag) {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    for (fs::path candidate : {self.parent_path() / "bankd", self.parent_path().parent_path() / "node" / "bankd"})
+    for (fs::path candidate :
+         {self.parent_path() / "bankd", self.parent_path().parent_path() / "node" / "bankd"})
       if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
   }
   if (const char* path = std::getenv("PATH")) {
@@ -80,19 +81,21 @@ std::string UrlOf(const bank::SandboxLayout& layout) {
 }
 
 // What to type next, with the workspace's own paths.
-std::string Instructions(const bank::SandboxLayout& l, const std::string& url, const std::string& workspace_flag,
-                         int users) {
+std::string Instructions(const bank::SandboxLayout& l, const std::string& url,
+                         const std::string& workspace_flag, int users) {
   const std::string c = l.common_dir;
   std::string user0_id = "USER0_ID";
   if (auto cert = bank::Certificate::LoadFile(l.CertPath("user0")); cert.ok()) user0_id = cert->Id();
   std::string out;
   out += fmt::format("Call it with curl, as in a CCF sandbox:\n");
-  out += fmt::format("  curl --cacert {0}/service_cert.pem --cert {0}/member0_cert.pem --key {0}/member0_privk.pem \\\n"
-                     "    -X PUT {1}/app/account/{2}/current_account\n",
-                     c, url, user0_id);
-  out += fmt::format("  curl --cacert {0}/service_cert.pem --cert {0}/user0_cert.pem --key {0}/user0_privk.pem \\\n"
-                     "    {1}/app/balance/current_account\n",
-                     c, url);
+  out += fmt::format(
+      "  curl --cacert {0}/service_cert.pem --cert {0}/member0_cert.pem --key {0}/member0_privk.pem \\\n"
+      "    -X PUT {1}/app/account/{2}/current_account\n",
+      c, url, user0_id);
+  out += fmt::format(
+      "  curl --cacert {0}/service_cert.pem --cert {0}/user0_cert.pem --key {0}/user0_privk.pem \\\n"
+      "    {1}/app/balance/current_account\n",
+      c, url);
   // --server only when it is not bankctl's default.
   const std::string bankctl = "bankctl --workspace " + workspace_flag +
                               (url == "https://127.0.0.1:8000" ? std::string() : " --server " + url);
@@ -101,7 +104,8 @@ std::string Instructions(const bank::SandboxLayout& l, const std::string& url, c
   if (users > 1) out += fmt::format("  {} --as member0 account create user1 savings_account\n", bankctl);
   out += fmt::format("  {} --as member0 account deposit user0 current_account 100\n", bankctl);
   if (users > 1)
-    out += fmt::format("  {} --as user0 account transfer current_account --to user1:savings_account 40\n", bankctl);
+    out += fmt::format("  {} --as user0 account transfer current_account --to user1:savings_account 40\n",
+                       bankctl);
   out += fmt::format("  {} --as user0 account balance current_account\n", bankctl);
   out += fmt::format("Stop it with: bankctl --workspace {} sandbox down\n", workspace_flag);
   return out;
@@ -144,9 +148,10 @@ Status Up(Context& ctx, const UpArgs& args) {
   const std::string root = WorkspaceRoot(ctx);
   const bank::SandboxLayout layout = bank::SandboxLayout::For(root);
   if (pid_t pid = RunningPid(layout)) {
-    return Status::Exists(fmt::format("a sandbox is already running in {} (pid {}, {}); stop it with `bankctl "
-                                      "--workspace {} sandbox down`",
-                                      root, pid, UrlOf(layout), root));
+    return Status::Exists(
+        fmt::format("a sandbox is already running in {} (pid {}, {}); stop it with `bankctl "
+                    "--workspace {} sandbox down`",
+                    root, pid, UrlOf(layout), root));
   }
   if (args.port != 0 && !bank::PortIsFree("127.0.0.1", static_cast<unsigned short>(args.port)))
     return Status::Exists(
@@ -199,8 +204,8 @@ Status Up(Context& ctx, const UpArgs& args) {
                         {"users", args.users}};
   std::string text = fmt::format("Sandbox running at {} (pid {}), {} members, {} users{}.\n", url, pid,
                                  config.members.size(), args.users, existing ? ", existing ledger" : "");
-  text += fmt::format("  workspace            {}\n  service certificate  {}\n  log                  {}\n\n", root,
-                      layout.service_cert_path, layout.log_path);
+  text += fmt::format("  workspace            {}\n  service certificate  {}\n  log                  {}\n\n",
+                      root, layout.service_cert_path, layout.log_path);
   text += Instructions(layout, url, root, args.users);
   if (!text.empty() && text.back() == '\n') text.pop_back();
   ctx.Emit(out, text);
@@ -218,16 +223,18 @@ Status StatusCmd(Context& ctx) {
   tls.server = url;
   tls.cacert_path = layout.service_cert_path;
   tls.timeout = std::chrono::milliseconds(5000);
-  if (auto client = bank::HttpClient::Create(tls, bank::RetryPolicy{1, std::chrono::milliseconds(0)}); client.ok()) {
+  if (auto client = bank::HttpClient::Create(tls, bank::RetryPolicy{1, std::chrono::milliseconds(0)});
+      client.ok()) {
     if (auto r = client->Get("/node/network"); r.ok() && r->status == 200) {
       if (auto j = r->json(); j.ok()) service = j->value("service_status", "unknown");
     } else {
       service = "not answering";
     }
   }
-  ctx.Emit({{"status", "running"}, {"pid", pid}, {"url", url}, {"workspace", root}, {"service_status", service}},
-           fmt::format("running: {} (pid {}), service {}\n  workspace {}\n  log       {}", url, pid, service, root,
-                       layout.log_path));
+  ctx.Emit(
+      {{"status", "running"}, {"pid", pid}, {"url", url}, {"workspace", root}, {"service_status", service}},
+      fmt::format("running: {} (pid {}), service {}\n  workspace {}\n  log       {}", url, pid, service, root,
+                  layout.log_path));
   return Status::OK();
 }
 
@@ -250,19 +257,23 @@ Status Down(Context& ctx) {
 }
 
 void Register(CLI::App& app, Context& ctx) {
-  auto* sandbox = app.add_subcommand("sandbox", "A local bankd laid out like CCF's sandbox (workspace/sandbox_common)");
+  auto* sandbox =
+      app.add_subcommand("sandbox", "A local bankd laid out like CCF's sandbox (workspace/sandbox_common)");
   sandbox->require_subcommand(1);
 
   auto args = std::make_shared<UpArgs>();
-  auto* up = sandbox->add_subcommand("up", "Create the workspace (identities, config) and start bankd in the background");
-  up->add_option("--members", args->members, "Initial members, member0..N-1 (default 3)")->check(CLI::Range(1, 64));
+  auto* up = sandbox->add_subcommand(
+      "up", "Create the workspace (identities, config) and start bankd in the background");
+  up->add_option("--members", args->members, "Initial members, member0..N-1 (default 3)")
+      ->check(CLI::Range(1, 64));
   up->add_option("--users", args->users, "Initial users, user0..N-1 (default 2)")->check(CLI::Range(0, 64));
   up->add_option("--port", args->port, "Port on 127.0.0.1 (default 8000; 0: any free port)")
       ->check(CLI::Range(0, 65535));
   up->add_option("--bankd", args->bankd, "The bankd binary (default: $BANKD, next to bankctl, or on PATH)");
   ctx.Bind(up, [&ctx, args] { return Up(ctx, *args); });
 
-  auto* status = sandbox->add_subcommand("status", "Whether the workspace's sandbox runs, its URL and service state");
+  auto* status =
+      sandbox->add_subcommand("status", "Whether the workspace's sandbox runs, its URL and service state");
   ctx.Bind(status, [&ctx] { return StatusCmd(ctx); });
 
   auto* down = sandbox->add_subcommand("down", "Stop the workspace's sandbox (SIGTERM, then wait)");

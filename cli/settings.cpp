@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "bank/key.hpp"
@@ -30,8 +29,8 @@ Result<SettingsLayer> ParseProfile(const nlohmann::json& j, const std::string& w
   if (!j.is_object()) return Status::InputFile(where + ": must be a JSON object");
   SettingsLayer p;
   const std::map<std::string, std::optional<std::string>*> strings = {
-      {"server", &p.server}, {"cacert", &p.cacert}, {"cert", &p.cert}, {"key", &p.key},
-      {"workspace", &p.workspace}, {"as", &p.as}, {"output", &p.output}};
+      {"server", &p.server},       {"cacert", &p.cacert}, {"cert", &p.cert},    {"key", &p.key},
+      {"workspace", &p.workspace}, {"as", &p.as},         {"output", &p.output}};
   for (const auto& [name, value] : j.items()) {
     if (name == "timeout") {
       if (!value.is_number() || !(value.get<double>() > 0) || value.get<double>() > 86400 * 365)
@@ -101,7 +100,8 @@ Result<SettingsLayer> EnvironmentLayer(const Environment& env) {
     return Status::Usage("BANKCTL_OUTPUT must be text or json (got '" + *l.output + "')");
   if (auto t = get("BANKCTL_TIMEOUT")) {
     l.timeout = ParseSeconds(*t);
-    if (!l.timeout) return Status::Usage("BANKCTL_TIMEOUT must be a number of seconds > 0 (got '" + *t + "')");
+    if (!l.timeout)
+      return Status::Usage("BANKCTL_TIMEOUT must be a number of seconds > 0 (got '" + *t + "')");
   }
   return l;
 }
@@ -131,7 +131,8 @@ Result<ConfigFile> ParseConfig(std::string_view text, const std::string& source)
     }
   }
   if (!config.default_profile.empty() && !config.profiles.contains(config.default_profile))
-    return Status::InputFile(source + ": default_profile '" + config.default_profile + "' is not in \"profiles\"");
+    return Status::InputFile(source + ": default_profile '" + config.default_profile +
+                             "' is not in \"profiles\"");
   return config;
 }
 
@@ -145,7 +146,8 @@ Environment ProcessEnvironment() {
 
 std::string ConfigPath(const Environment& env) {
   if (auto p = env("BANKCTL_CONFIG"); p && !p->empty()) return *p;
-  if (auto x = env("XDG_CONFIG_HOME"); x && !x->empty()) return (fs::path(*x) / "bankctl" / "config.json").string();
+  if (auto x = env("XDG_CONFIG_HOME"); x && !x->empty())
+    return (fs::path(*x) / "bankctl" / "config.json").string();
   auto home = env("HOME");
   return (fs::path(home ? *home : ".") / ".config" / "bankctl" / "config.json").string();
 }

@@ -89,8 +89,7 @@ Result<Certificate> Build(const PublicKey& subject, const CertificateSpec& spec,
 }  // namespace
 
 Result<Certificate> Certificate::FromPem(std::string_view pem, const std::string& source) {
-  if (pem.find("-----BEGIN") == std::string_view::npos)
-    return Status::InputFile(source + ": not a PEM file");
+  if (pem.find("-----BEGIN") == std::string_view::npos) return Status::InputFile(source + ": not a PEM file");
   if (pem.find("-----BEGIN CERTIFICATE-----") == std::string_view::npos)
     return Status::InputFile(source + ": no certificate in file (is it a key?)");
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));

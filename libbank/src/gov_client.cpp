@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <optional>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "bank/encoding.hpp"

@@ -8,10 +8,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <fstream>
-#include <sys/stat.h>
 
 namespace bank {
 namespace {
@@ -35,8 +35,7 @@ std::string BioToString(BIO* bio) {
 int NoPassphrase(char*, int, int, void*) { return -1; }
 
 Result<Curve> CurveOf(EVP_PKEY* pkey) {
-  if (pkey == nullptr || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
-    return Status::InputFile("not an EC key");
+  if (pkey == nullptr || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) return Status::InputFile("not an EC key");
   char name[64] = {0};
   size_t len = 0;
   if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name), &len))
@@ -76,9 +75,12 @@ Result<Curve> ParseCurve(std::string_view n) {
 
 const char* CurveName(Curve c) {
   switch (c) {
-    case Curve::kP256: return "secp256r1";
-    case Curve::kP384: return "secp384r1";
-    case Curve::kP521: return "secp521r1";
+    case Curve::kP256:
+      return "secp256r1";
+    case Curve::kP384:
+      return "secp384r1";
+    case Curve::kP521:
+      return "secp521r1";
   }
   return "?";
 }
@@ -179,10 +181,10 @@ Result<PrivateKey> PrivateKey::GenerateRsa(int bits) {
 }
 
 Result<PrivateKey> PrivateKey::FromPem(std::string_view pem, const std::string& source) {
-  if (pem.find("ENCRYPTED") != std::string_view::npos || pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos)
+  if (pem.find("ENCRYPTED") != std::string_view::npos ||
+      pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos)
     return Status::InputFile(source + ": private key is passphrase-protected (not supported)");
-  if (pem.find("-----BEGIN") == std::string_view::npos)
-    return Status::InputFile(source + ": not a PEM file");
+  if (pem.find("-----BEGIN") == std::string_view::npos) return Status::InputFile(source + ": not a PEM file");
   if (pem.find("PRIVATE KEY-----") == std::string_view::npos)
     return Status::InputFile(source + ": no private key in file (is it a certificate or public key?)");
   // PEM_read_bio_PrivateKey skips blocks of other types, such as the

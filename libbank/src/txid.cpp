@@ -26,10 +26,14 @@ std::optional<TxId> TxId::Parse(std::string_view text) {
 
 const char* TxStatusName(TxStatus s) {
   switch (s) {
-    case TxStatus::kUnknown: return "Unknown";
-    case TxStatus::kPending: return "Pending";
-    case TxStatus::kCommitted: return "Committed";
-    case TxStatus::kInvalid: return "Invalid";
+    case TxStatus::kUnknown:
+      return "Unknown";
+    case TxStatus::kPending:
+      return "Pending";
+    case TxStatus::kCommitted:
+      return "Committed";
+    case TxStatus::kInvalid:
+      return "Invalid";
   }
   return "Unknown";
 }

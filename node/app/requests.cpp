@@ -2,7 +2,6 @@
 
 #include <ctime>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 namespace bankd::app {
@@ -32,8 +31,9 @@ std::optional<InputError> PositiveValue(const json& object, uint64_t* value) {
     *value = it->get<uint64_t>();
     return std::nullopt;
   }
-  return InputError{"InvalidInput", "Field 'value' must be a positive integer (at most 18446744073709551615), got " +
-                                        it->dump() + "."};
+  return InputError{
+      "InvalidInput",
+      "Field 'value' must be a positive integer (at most 18446744073709551615), got " + it->dump() + "."};
 }
 
 std::optional<InputError> NonEmptyString(const json& object, const char* field, std::string* out) {
@@ -117,7 +117,8 @@ Parsed<std::string> ParseIdempotencyKey(std::string_view header) {
     return Fail<std::string>("InvalidHeaderValue", "Idempotency-Key must be 1 to 255 characters.");
   for (char c : header)
     if (c < 0x21 || c > 0x7e)
-      return Fail<std::string>("InvalidHeaderValue", "Idempotency-Key must be visible ASCII characters only.");
+      return Fail<std::string>("InvalidHeaderValue",
+                               "Idempotency-Key must be visible ASCII characters only.");
   return {std::string(header), {}};
 }
 

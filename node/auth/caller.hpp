@@ -2,10 +2,9 @@
 // to the endpoint handler in Request::caller.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "bank/encoding.hpp"
 

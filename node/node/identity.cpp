@@ -37,8 +37,8 @@ bank::Status Create(const std::string& dir, const std::vector<std::string>& sans
   node.common_name = "CCF Node";
   node.validity_days = kValidityDays;
   node.subject_alt_names = ToX509Names(sans);
-  BANK_ASSIGN_OR_RETURN(id->node_cert,
-                        bank::Certificate::Issue(id->node_key.Public(), node, id->service_cert, id->service_key));
+  BANK_ASSIGN_OR_RETURN(id->node_cert, bank::Certificate::Issue(id->node_key.Public(), node, id->service_cert,
+                                                                id->service_key));
 
   // Keys first: a crash in between leaves no certificate without its key.
   BANK_RETURN_IF_ERROR(bank::WriteFileAtomic(dir + "/service_privk.pem", id->service_key.Pem(), 0600));
@@ -50,7 +50,8 @@ bank::Status Create(const std::string& dir, const std::vector<std::string>& sans
 
 }  // namespace
 
-bank::Result<NodeIdentity> LoadOrCreateIdentity(const std::string& dir, const std::vector<std::string>& sans) {
+bank::Result<NodeIdentity> LoadOrCreateIdentity(const std::string& dir,
+                                                const std::vector<std::string>& sans) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return bank::Status::InputFile(dir + ": cannot create data directory (" + ec.message() + ")");
@@ -59,7 +60,8 @@ bank::Result<NodeIdentity> LoadOrCreateIdentity(const std::string& dir, const st
   if (!fs::exists(dir + "/service_cert.pem")) {
     BANK_RETURN_IF_ERROR(Create(dir, sans, &id));
   } else {
-    BANK_ASSIGN_OR_RETURN(auto service, bank::LoadIdentity(dir + "/service_cert.pem", dir + "/service_privk.pem"));
+    BANK_ASSIGN_OR_RETURN(auto service,
+                          bank::LoadIdentity(dir + "/service_cert.pem", dir + "/service_privk.pem"));
     BANK_ASSIGN_OR_RETURN(auto node, bank::LoadIdentity(dir + "/node_cert.pem", dir + "/node_privk.pem"));
     if (!node.cert.IsSignedBy(service.cert.public_key()))
       return bank::Status::InputFile(dir + "/node_cert.pem: not endorsed by " + dir + "/service_cert.pem");

@@ -12,9 +12,8 @@
 #pragma once
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "bank/bankd_config.hpp"
 #include "bank/certificate.hpp"
@@ -32,9 +31,9 @@ namespace bankd::node {
 struct NodeIdentity {
   bank::Certificate service_cert;  // self-signed, CA:TRUE pathlen:0
   bank::PrivateKey service_key;
-  bank::Certificate node_cert;     // issued by service_cert, the TLS certificate
+  bank::Certificate node_cert;  // issued by service_cert, the TLS certificate
   bank::PrivateKey node_key;
-  std::string node_id;             // SHA-256 of the node's public key (DER SPKI)
+  std::string node_id;  // SHA-256 of the node's public key (DER SPKI)
 };
 
 class Node {

@@ -1,8 +1,7 @@
 // Many clients at once: every transfer is applied exactly once, the books
 // balance, and the server keeps answering with connections held open.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>

@@ -2,7 +2,6 @@
 // body, and the authentication failures: unknown certificate, none, wrong
 // role, expired.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -37,11 +36,11 @@ struct Seeded {
 TEST_CASE("deposit refuses every value that is not a positive integer", "[e2e][banking][errors]") {
   Seeded s;
   const std::string path = "/app/deposit/" + s.user0 + "/current_account";
-  for (const std::string body : {R"({"value": "abc"})", R"({"value": 100.5})", R"({"value": 0})",
-                                 R"({"value": -100})", R"({"value": 1e3})", R"({"value": 18446744073709551616})",
-                                 R"({"value": 100000000000000000000000000000})", R"({"value": null})",
-                                 R"({"value": true})", R"({"value": [1]})", R"({"amount": 5})", R"([100])",
-                                 R"("100")", R"({"value": 5)", "not json", ""}) {
+  for (const std::string body :
+       {R"({"value": "abc"})", R"({"value": 100.5})", R"({"value": 0})", R"({"value": -100})",
+        R"({"value": 1e3})", R"({"value": 18446744073709551616})",
+        R"({"value": 100000000000000000000000000000})", R"({"value": null})", R"({"value": true})",
+        R"({"value": [1]})", R"({"amount": 5})", R"([100])", R"("100")", R"({"value": 5)", "not json", ""}) {
     INFO(body);
     auto r = s.member0.Request("POST", path, body, "application/json");
     CHECK(StatusAndCode(r) == std::pair<long, std::string>{400, "InvalidInput"});
@@ -75,8 +74,9 @@ TEST_CASE("deposit: unknown user or account is 404, overflow is 400", "[e2e][ban
   CHECK(StatusAndCode(s.member0.PostJson("/app/deposit/" + s.user1 + "/savings_account", {{"value", 1}})) ==
         std::pair<long, std::string>{400, "InvalidInput"});
   // The full account cannot receive a transfer either.
-  CHECK(StatusAndCode(s.u0.PostJson("/app/transfer/current_account",
-                                    {{"value", 1}, {"user_id_to", s.user1}, {"account_name_to", "savings_account"}})) ==
+  CHECK(StatusAndCode(
+            s.u0.PostJson("/app/transfer/current_account",
+                          {{"value", 1}, {"user_id_to", s.user1}, {"account_name_to", "savings_account"}})) ==
         std::pair<long, std::string>{400, "InvalidInput"});
   CHECK(Balance(s.u1, "savings_account") == max);
   CHECK(Balance(s.u0, "current_account") == 100);
@@ -106,7 +106,8 @@ TEST_CASE("transfer: bad value, unknown accounts and users, overdraw", "[e2e][ba
   CHECK(transfer("current_account", unknown_user) == std::pair<long, std::string>{404, "ResourceNotFound"});
   json unknown_account = good;
   unknown_account["account_name_to"] = "no_such_account";
-  CHECK(transfer("current_account", unknown_account) == std::pair<long, std::string>{404, "ResourceNotFound"});
+  CHECK(transfer("current_account", unknown_account) ==
+        std::pair<long, std::string>{404, "ResourceNotFound"});
 
   json overdraw = good;
   overdraw["value"] = 101;
@@ -141,19 +142,23 @@ TEST_CASE("unknown, missing and wrong-role certificates get CCF's 401", "[e2e][b
     CHECK(error->message == "Invalid authentication credentials.");
     REQUIRE(error->details.is_array());
     REQUIRE(error->details.size() == 1);
-    CHECK(error->details[0] == json{{"auth_policy", policy}, {"code", "InvalidAuthenticationInfo"}, {"message", reason}});
+    CHECK(error->details[0] ==
+          json{{"auth_policy", policy}, {"code", "InvalidAuthenticationInfo"}, {"message", reason}});
     CHECK(r->txid());
   };
 
   auto stranger = s.bankd.Client("stranger");
-  expect_401(stranger.Get("/app/balance/current_account"), "user_cert", "Could not find matching user certificate");
+  expect_401(stranger.Get("/app/balance/current_account"), "user_cert",
+             "Could not find matching user certificate");
   expect_401(stranger.PostJson("/app/deposit/" + s.user0 + "/current_account", {{"value", 1}}), "member_cert",
              "Could not find matching member certificate");
   auto anonymous = s.bankd.Client();
   expect_401(anonymous.Get("/app/balance/current_account"), "user_cert", "No caller user certificate");
-  expect_401(anonymous.Request("PUT", "/app/account/" + s.user0 + "/x"), "member_cert", "No caller member certificate");
+  expect_401(anonymous.Request("PUT", "/app/account/" + s.user0 + "/x"), "member_cert",
+             "No caller member certificate");
   // Wrong role: a member on a user endpoint, a user on member endpoints.
-  expect_401(s.member0.Get("/app/balance/current_account"), "user_cert", "Could not find matching user certificate");
+  expect_401(s.member0.Get("/app/balance/current_account"), "user_cert",
+             "Could not find matching user certificate");
   expect_401(s.u0.PostJson("/app/deposit/" + s.user0 + "/current_account", {{"value", 1}}), "member_cert",
              "Could not find matching member certificate");
   expect_401(s.u0.Request("PUT", "/app/account/" + s.user0 + "/x"), "member_cert",
@@ -192,14 +197,16 @@ TEST_CASE("an expired user certificate is refused", "[e2e][banking][auth]") {
   auto error = r->ccf_error();
   REQUIRE(error);
   const std::string reason = error->details.at(0).at("message").get<std::string>();
-  CHECK_THAT(reason, Catch::Matches("Current time \\d+ is after certificate's Not After validity period \\d+"));
+  CHECK_THAT(reason,
+             Catch::Matches("Current time \\d+ is after certificate's Not After validity period \\d+"));
 }
 
 TEST_CASE("oversized and malformed HTTP requests get clear errors", "[e2e][http]") {
   BankdProcess bankd;
   auto member0 = bankd.Client("member0");
   std::string huge = R"({"value": 1, "pad": ")" + std::string(1 << 20, 'x') + R"("})";
-  auto r = member0.Request("POST", "/app/deposit/" + bankd.id("user0") + "/current_account", huge, "application/json");
+  auto r = member0.Request("POST", "/app/deposit/" + bankd.id("user0") + "/current_account", huge,
+                           "application/json");
   REQUIRE(r.ok());
   CHECK(r->status == 413);
   CHECK(r->ccf_error()->code == "RequestBodyTooLarge");

@@ -1,10 +1,9 @@
 // Account info, history, single transactions, Idempotency-Key, and the
 // CCF built-ins (/app/tx, /app/commit, /app/api, /node/*).
 #include <catch2/catch.hpp>
-
 #include <ctime>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bank/certificate.hpp"
 #include "support/bankd_process.hpp"
@@ -51,7 +50,8 @@ TEST_CASE("account info, account list, history and single transactions", "[e2e][
   CHECK(info["user_id"] == user0);
   CHECK(info["balance"] == 60);
   CHECK(TxId::Parse(info["created_transaction_id"].get<std::string>()) < deposit);
-  CHECK_THAT(info["created_at"].get<std::string>(), Catch::Matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
+  CHECK_THAT(info["created_at"].get<std::string>(),
+             Catch::Matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
 
   json accounts = Body(u0.Get("/app/accounts"))["accounts"];
   REQUIRE(accounts.size() == 2);
@@ -80,7 +80,9 @@ TEST_CASE("account info, account list, history and single transactions", "[e2e][
 
   // Date filters: inclusive, UTC; yesterday..tomorrow has both entries,
   // last week none; a bad date is a 400.
-  CHECK(Body(u0.Get("/app/transactions/current_account?from=" + Today(-1) + "&to=" + Today(1)))["transactions"].size() == 2);
+  CHECK(
+      Body(u0.Get("/app/transactions/current_account?from=" + Today(-1) + "&to=" + Today(1)))["transactions"]
+          .size() == 2);
   CHECK(Body(u0.Get("/app/transactions/current_account?to=" + Today(-7)))["transactions"].empty());
   CHECK(Body(u0.Get("/app/transactions/current_account?from=" + Today(1)))["transactions"].empty());
   for (std::string bad : {"2024-13-01", "2024-02-30", "yesterday", "2024-1-01", ""}) {
@@ -137,10 +139,13 @@ TEST_CASE("Idempotency-Key: a retried money operation runs once", "[e2e][banking
   CHECK(Balance(u0, "current_account") == 101);
 
   // Transfers too; a failed attempt stores nothing, so its key stays usable.
-  const std::string transfer = json{{"value", 500}, {"user_id_to", user1}, {"account_name_to", "savings_account"}}.dump();
+  const std::string transfer =
+      json{{"value", 500}, {"user_id_to", user1}, {"account_name_to", "savings_account"}}.dump();
   const std::map<std::string, std::string> tkey = {{"Idempotency-Key", "t-1"}};
-  CHECK(u0.Request("POST", "/app/transfer/current_account", transfer, "application/json", tkey)->status == 400);
-  const std::string ok = json{{"value", 1}, {"user_id_to", user1}, {"account_name_to", "savings_account"}}.dump();
+  CHECK(u0.Request("POST", "/app/transfer/current_account", transfer, "application/json", tkey)->status ==
+        400);
+  const std::string ok =
+      json{{"value", 1}, {"user_id_to", user1}, {"account_name_to", "savings_account"}}.dump();
   auto t1 = u0.Request("POST", "/app/transfer/current_account", ok, "application/json", tkey);
   auto t2 = u0.Request("POST", "/app/transfer/current_account", ok, "application/json", tkey);
   CHECK(t1->status == 204);
@@ -174,7 +179,8 @@ TEST_CASE("CCF built-ins: /tx, /commit, /api and the node frontend", "[e2e][node
   TxId future{deposit.view, deposit.seqno + 1000000};
   CHECK(Body(anyone.Get("/app/tx?transaction_id=" + future.ToString()))["status"] == "Unknown");
   CHECK(Body(anyone.Get("/app/tx?transaction_id=1." + std::to_string(deposit.seqno)))["status"] == "Invalid");
-  for (std::string bad : {"", "?transaction_id=", "?transaction_id=2", "?transaction_id=a.b", "?transaction_id=-1.2"}) {
+  for (std::string bad :
+       {"", "?transaction_id=", "?transaction_id=2", "?transaction_id=a.b", "?transaction_id=-1.2"}) {
     auto r = anyone.Get("/app/tx" + bad);
     REQUIRE(r.ok());
     CHECK(r->status == 400);
@@ -207,7 +213,8 @@ TEST_CASE("CCF built-ins: /tx, /commit, /api and the node frontend", "[e2e][node
   CHECK(nodes[0]["primary"] == true);
   CHECK(nodes[0]["rpc_interfaces"]["primary_rpc_interface"]["published_address"] ==
         "127.0.0.1:" + std::to_string(bankd.port()));
-  CHECK(Body(anyone.Get("/node/network/nodes/" + state["node_id"].get<std::string>()))["node_id"] == state["node_id"]);
+  CHECK(Body(anyone.Get("/node/network/nodes/" + state["node_id"].get<std::string>()))["node_id"] ==
+        state["node_id"]);
   CHECK(anyone.Get("/node/network/nodes/" + std::string(64, 'f'))->status == 404);
   CHECK(Body(anyone.Get("/node/version")).contains("ccf_version"));
 }

@@ -1,9 +1,8 @@
 // `bankctl sandbox up|status|down` with the real binaries, and plain curl
 // with the PEM files it leaves in workspace/sandbox_common.
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -51,9 +50,9 @@ TEST_CASE("bankctl sandbox up, status, down", "[e2e][sandbox]") {
   CHECK(address->substr(address->rfind(':') + 1) != "0");
   CHECK(up.out.find(url) != std::string::npos);
   CHECK(up.out.find("curl --cacert " + ws + "/sandbox_common/service_cert.pem") != std::string::npos);
-  for (const char* f : {"service_cert.pem", "member0_cert.pem", "member0_privk.pem", "member0_enc_pubk.pem",
-                        "member0_enc_privk.pem", "member1_cert.pem", "user0_cert.pem", "user0_privk.pem",
-                        "user1_cert.pem"})
+  for (const char* f :
+       {"service_cert.pem", "member0_cert.pem", "member0_privk.pem", "member0_enc_pubk.pem",
+        "member0_enc_privk.pem", "member1_cert.pem", "user0_cert.pem", "user0_privk.pem", "user1_cert.pem"})
     CHECK(std::filesystem::exists(ws + "/sandbox_common/" + f));
   CHECK_FALSE(std::filesystem::exists(ws + "/sandbox_common/member2_cert.pem"));
 
@@ -62,7 +61,8 @@ TEST_CASE("bankctl sandbox up, status, down", "[e2e][sandbox]") {
   REQUIRE(user0.ok());
   const std::string c = ws + "/sandbox_common/";
   auto created = RunCurl({"--cacert", c + "service_cert.pem", "--cert", c + "member0_cert.pem", "--key",
-                          c + "member0_privk.pem", "-X", "PUT", url + "/app/account/" + user0->Id() + "/current_account"});
+                          c + "member0_privk.pem", "-X", "PUT",
+                          url + "/app/account/" + user0->Id() + "/current_account"});
   CHECK(created.status == 204);
   auto balance = RunCurl({"--cacert", c + "service_cert.pem", "--cert", c + "user0_cert.pem", "--key",
                           c + "user0_privk.pem", url + "/app/balance/current_account"});
@@ -89,9 +89,11 @@ TEST_CASE("bankctl sandbox up, status, down", "[e2e][sandbox]") {
 TEST_CASE("bankctl sandbox up refuses a busy port clearly", "[e2e][sandbox]") {
   BankdProcess bankd;  // holds a port
   TempDir dir;
-  Run up = Bankctl(" --workspace '" + (dir / "workspace") + "' sandbox up --port " + std::to_string(bankd.port()));
+  Run up =
+      Bankctl(" --workspace '" + (dir / "workspace") + "' sandbox up --port " + std::to_string(bankd.port()));
   CHECK(up.exit_code == static_cast<int>(Code::kExists));
-  CHECK(up.out.find("port " + std::to_string(bankd.port()) + " on 127.0.0.1 is already in use") != std::string::npos);
+  CHECK(up.out.find("port " + std::to_string(bankd.port()) + " on 127.0.0.1 is already in use") !=
+        std::string::npos);
 }
 
 TEST_CASE("the example bankd configuration parses", "[e2e][sandbox]") {

@@ -3,7 +3,6 @@
 // to user1; balances are 60 and 40. Once with plain curl and the
 // workspace's PEM files, once through libcurl (bank::HttpClient).
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "bank/txid.hpp"
@@ -24,7 +23,8 @@ TEST_CASE("seed scenario with plain curl and the sandbox PEM files", "[e2e][bank
   REQUIRE(TxId::Parse(created0.header("x-ms-ccf-transaction-id")));
   CHECK(Curl(bankd, "member0", "PUT", "/app/account/" + user1 + "/savings_account").status == 204);
 
-  auto deposit = Curl(bankd, "member0", "POST", "/app/deposit/" + user0 + "/current_account", R"({"value": 100})");
+  auto deposit =
+      Curl(bankd, "member0", "POST", "/app/deposit/" + user0 + "/current_account", R"({"value": 100})");
   CHECK(deposit.status == 204);
   auto deposit_txid = TxId::Parse(deposit.header("x-ms-ccf-transaction-id"));
   REQUIRE(deposit_txid);
@@ -45,7 +45,8 @@ TEST_CASE("seed scenario with plain curl and the sandbox PEM files", "[e2e][bank
   CHECK(nlohmann::json::parse(balance1.body) ==
         nlohmann::json{{"balance", 40}, {"available", 40}, {"reserved", 0}});
   // A read names the last transaction it could see: the transfer or later.
-  CHECK(*TxId::Parse(balance1.header("x-ms-ccf-transaction-id")) >= *TxId::Parse(sent.header("x-ms-ccf-transaction-id")));
+  CHECK(*TxId::Parse(balance1.header("x-ms-ccf-transaction-id")) >=
+        *TxId::Parse(sent.header("x-ms-ccf-transaction-id")));
 }
 
 TEST_CASE("seed scenario through libcurl with keep-alive clients", "[e2e][banking]") {

@@ -2,7 +2,6 @@
 // bankd over loopback mTLS: the seed scenario, exit codes, --output json.
 #include <catch2/catch.hpp>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "bank/txid.hpp"
@@ -40,18 +39,21 @@ TEST_CASE("bankctl: the seed scenario, text and json", "[e2e][cli]") {
   INFO(created.err);
   REQUIRE(created.exit_code == 0);
   CHECK(created.out.find("current_account") != std::string::npos);
-  auto created1 = Ctl(bankd, "member0", {"--output", "json", "account", "create", user1_id, "savings_account"});
+  auto created1 =
+      Ctl(bankd, "member0", {"--output", "json", "account", "create", user1_id, "savings_account"});
   REQUIRE(created1.exit_code == 0);
   CHECK(created1.json().at("user_id") == user1_id);
   TxIdOf(created1);
 
-  auto deposit = Ctl(bankd, "member0", {"account", "deposit", "user0", "current_account", "100", "--output", "json"});
+  auto deposit =
+      Ctl(bankd, "member0", {"account", "deposit", "user0", "current_account", "100", "--output", "json"});
   REQUIRE(deposit.exit_code == 0);
   const TxId deposit_txid = TxIdOf(deposit);
   CHECK(deposit.json().at("amount") == 100);
 
-  auto transfer = Ctl(bankd, "user0",
-                      {"--output", "json", "account", "transfer", "current_account", "--to", "user1:savings_account", "40"});
+  auto transfer = Ctl(
+      bankd, "user0",
+      {"--output", "json", "account", "transfer", "current_account", "--to", "user1:savings_account", "40"});
   INFO(transfer.err);
   REQUIRE(transfer.exit_code == 0);
   const TxId transfer_txid = TxIdOf(transfer);
@@ -129,15 +131,17 @@ TEST_CASE("bankctl: exit codes follow the failure", "[e2e][cli]") {
     CHECK(r.json().at("error").at("message").get<std::string>().find("no_such_account") != std::string::npos);
   }
   SECTION("400 from the service (balance too low) -> 6") {
-    auto r = Ctl(bankd, "user0", {"account", "transfer", "current_account", "--to", "user0:current_account", "11"});
+    auto r = Ctl(bankd, "user0",
+                 {"account", "transfer", "current_account", "--to", "user0:current_account", "11"});
     CHECK(r.exit_code == 6);
     CHECK(r.err.find("Balance is not enough") != std::string::npos);
   }
   SECTION("401: a certificate the service does not know, or the wrong role -> 4") {
     TempDir dir;
     REQUIRE(RunBankctl({"keygen", "stranger", "--dir", dir.path().string()}).exit_code == 0);
-    auto r = Ctl(bankd, "", {"--cert", dir / "stranger_cert.pem", "--key", dir / "stranger_privk.pem", "account",
-                             "balance", "current_account"});
+    auto r = Ctl(bankd, "",
+                 {"--cert", dir / "stranger_cert.pem", "--key", dir / "stranger_privk.pem", "account",
+                  "balance", "current_account"});
     CHECK(r.exit_code == 4);
     CHECK(r.err.find("401") != std::string::npos);
     auto member = Ctl(bankd, "member0", {"account", "balance", "current_account"});
@@ -156,8 +160,10 @@ TEST_CASE("bankctl: exit codes follow the failure", "[e2e][cli]") {
   SECTION("unknown user name, bad txid, bad --to, bad date -> 2") {
     CHECK(Ctl(bankd, "member0", {"account", "create", "nobody", "x"}).exit_code == 2);
     CHECK(Ctl(bankd, "user0", {"tx", "abc"}).exit_code == 2);
-    CHECK(Ctl(bankd, "user0", {"account", "transfer", "current_account", "--to", "user1", "5"}).exit_code == 2);
-    CHECK(Ctl(bankd, "user0", {"account", "history", "current_account", "--from", "2024-02-30"}).exit_code == 2);
+    CHECK(Ctl(bankd, "user0", {"account", "transfer", "current_account", "--to", "user1", "5"}).exit_code ==
+          2);
+    CHECK(Ctl(bankd, "user0", {"account", "history", "current_account", "--from", "2024-02-30"}).exit_code ==
+          2);
     CHECK(Ctl(bankd, "user0", {"account", "frobnicate"}).exit_code == 2);
     CHECK(RunBankctl({"--output", "yaml", "id", "x"}).exit_code == 2);
   }
@@ -168,7 +174,8 @@ TEST_CASE("bankctl: exit codes follow the failure", "[e2e][cli]") {
   SECTION("bad files -> 3, naming the file") {
     TempDir dir;
     std::ofstream(dir / "garbage.pem") << "not a certificate\n";
-    auto cacert = Ctl(bankd, "user0", {"--cacert", dir / "missing.pem", "account", "balance", "current_account"});
+    auto cacert =
+        Ctl(bankd, "user0", {"--cacert", dir / "missing.pem", "account", "balance", "current_account"});
     CHECK(cacert.exit_code == 3);
     CHECK(cacert.err.find("missing.pem") != std::string::npos);
     auto id = RunBankctl({"id", dir / "garbage.pem"});
@@ -200,7 +207,8 @@ TEST_CASE("bankctl: --verbose shows the requests, --quiet/--output json keep std
 
 TEST_CASE("bankctl: keygen and id, offline", "[e2e][cli]") {
   TempDir dir;
-  auto made = RunBankctl({"--output", "json", "keygen", "alice", "--dir", dir.path().string(), "--curve", "secp256r1"});
+  auto made = RunBankctl(
+      {"--output", "json", "keygen", "alice", "--dir", dir.path().string(), "--curve", "secp256r1"});
   INFO(made.err);
   REQUIRE(made.exit_code == 0);
   const std::string id = made.json().at("id");

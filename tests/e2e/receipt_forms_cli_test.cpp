@@ -4,9 +4,9 @@
 // fetch` against a real bankd, waiting through 202 + Retry-After.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <nlohmann/json.hpp>
 
 #include "bank/receipt_verify.hpp"
 #include "support/bankctl_run.hpp"

@@ -4,9 +4,7 @@
 // it; members get any transaction's; malformed ids, unknown ids and
 // not-yet-signed transactions get CCF's answers.
 #include <catch2/catch.hpp>
-
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "bank/cose_receipt.hpp"
@@ -37,7 +35,8 @@ Seeded Seed(BankdProcess& bankd) {
   return s;
 }
 
-std::vector<std::string> As(const BankdProcess& bankd, const std::string& name, std::vector<std::string> args) {
+std::vector<std::string> As(const BankdProcess& bankd, const std::string& name,
+                            std::vector<std::string> args) {
   std::vector<std::string> all = {"--server", bankd.url(), "--workspace", bankd.workspace(), "--as", name};
   all.insert(all.end(), args.begin(), args.end());
   return all;
@@ -65,7 +64,8 @@ TEST_CASE("the seed transfer's receipt proves exactly its claim, JSON and COSE",
   const std::string txid = seeded.transfer.ToString();
   const std::string claim = bankd.id("user0") + " sent 40 to " + bankd.id("user1");
 
-  auto got = RunBankctl(As(bankd, "user0", {"receipt", "get", txid, "--wait", "--out", out / "transfer.json"}));
+  auto got =
+      RunBankctl(As(bankd, "user0", {"receipt", "get", txid, "--wait", "--out", out / "transfer.json"}));
   INFO(got.out << got.err);
   REQUIRE(got.exit_code == 0);
   json receipt = json::parse(Slurp(out / "transfer.json"));
@@ -80,8 +80,8 @@ TEST_CASE("the seed transfer's receipt proves exactly its claim, JSON and COSE",
   CHECK(RunBankctl(Verify(bankd, out / "transfer.json")).exit_code == 0);
 
   for (const std::string& other :
-       {bankd.id("user0") + " sent 41 to " + bankd.id("user1"), bankd.id("user1") + " sent 40 to " + bankd.id("user0"),
-        claim + " ", std::string("anything")}) {
+       {bankd.id("user0") + " sent 41 to " + bankd.id("user1"),
+        bankd.id("user1") + " sent 40 to " + bankd.id("user0"), claim + " ", std::string("anything")}) {
     auto bad = RunBankctl(Verify(bankd, out / "transfer.json", other));
     INFO(other << "\n" << bad.out << bad.err);
     CHECK(bad.exit_code == 7);
@@ -126,14 +126,16 @@ TEST_CASE("the seed transfer's receipt proves exactly its claim, JSON and COSE",
     auto cli = RunBankctl(As(bankd, "user1", {"receipt", "get", txid, "--wait"}));
     CHECK(cli.exit_code == 5);
     // A deposit is no user's transfer either.
-    CHECK(bankd.Client("user0").Get("/app/receipt?transaction_id=" + seeded.deposit.ToString())->status == 404);
+    CHECK(bankd.Client("user0").Get("/app/receipt?transaction_id=" + seeded.deposit.ToString())->status ==
+          404);
     // Members use /node/receipt, not /app/receipt.
     CHECK(bankd.Client("member0").Get("/app/receipt?transaction_id=" + txid)->status == 401);
   }
 
   SECTION("members get any transaction's receipt, without claims for governance and deposits") {
-    auto got_deposit = RunBankctl(As(bankd, "member0", {"receipt", "get", seeded.deposit.ToString(), "--node",
-                                                        "--wait", "--out", out / "deposit.json"}));
+    auto got_deposit = RunBankctl(
+        As(bankd, "member0",
+           {"receipt", "get", seeded.deposit.ToString(), "--node", "--wait", "--out", out / "deposit.json"}));
     INFO(got_deposit.out << got_deposit.err);
     REQUIRE(got_deposit.exit_code == 0);
     json deposit = json::parse(Slurp(out / "deposit.json"));
@@ -147,8 +149,9 @@ TEST_CASE("the seed transfer's receipt proves exactly its claim, JSON and COSE",
         As(bankd, "member0", {"receipt", "get", "2.1", "--node", "--wait", "--out", out / "genesis.json"}));
     REQUIRE(genesis.exit_code == 0);
     CHECK(RunBankctl(Verify(bankd, out / "genesis.json")).exit_code == 0);
-    auto genesis_cose = RunBankctl(As(
-        bankd, "member0", {"receipt", "get", "2.1", "--node", "--cose", "--wait", "--out", out / "genesis.cose"}));
+    auto genesis_cose = RunBankctl(
+        As(bankd, "member0",
+           {"receipt", "get", "2.1", "--node", "--cose", "--wait", "--out", out / "genesis.cose"}));
     REQUIRE(genesis_cose.exit_code == 0);
     CHECK(RunBankctl(Verify(bankd, out / "genesis.cose")).exit_code == 0);
     // The transfer too: members see every transaction.
@@ -193,7 +196,7 @@ TEST_CASE("receipt requests with bad, unknown or unsigned ids get CCF's answers"
   auto member0 = bankd.Client("member0");
 
   for (std::string bad : {"", "?transaction_id=", "?transaction_id=2", "?transaction_id=2.x",
-                                 "?transaction_id=-2.3", "?transaction_id=2.0"}) {
+                          "?transaction_id=-2.3", "?transaction_id=2.0"}) {
     auto r = user0.Get("/app/receipt" + bad);
     INFO(bad);
     CHECK(r->status == 400);
@@ -232,14 +235,16 @@ TEST_CASE("receipt verify refuses unreadable input and needs a service certifica
   auto no_anchor = RunBankctl({"receipt", "verify", vector});
   CHECK(no_anchor.exit_code == 2);
   CHECK(no_anchor.err.find("--service-cert") != std::string::npos);
-  auto garbage = RunBankctl({"receipt", "verify", dir / "garbage.json", dir / "garbage.cose", "--service-cert", service});
+  auto garbage = RunBankctl(
+      {"receipt", "verify", dir / "garbage.json", dir / "garbage.cose", "--service-cert", service});
   CHECK(garbage.exit_code == 3);
-  CHECK(garbage.out.find("garbage.json: receipt: \"cert\" must be a PEM certificate string") != std::string::npos);
+  CHECK(garbage.out.find("garbage.json: receipt: \"cert\" must be a PEM certificate string") !=
+        std::string::npos);
   CHECK(garbage.out.find("garbage.cose: COSE receipt:") != std::string::npos);
   CHECK(RunBankctl({"receipt", "verify", dir / "missing.json", "--service-cert", service}).exit_code == 3);
   // An unreadable receipt among good ones: exit 3, and the good one is still reported verified.
-  auto mixed = RunBankctl({"--output", "json", "receipt", "verify", vector, dir / "garbage.json", "--service-cert",
-                           VectorPath("receipts/acl-staging-2.35.service_cert.pem")});
+  auto mixed = RunBankctl({"--output", "json", "receipt", "verify", vector, dir / "garbage.json",
+                           "--service-cert", VectorPath("receipts/acl-staging-2.35.service_cert.pem")});
   CHECK(mixed.exit_code == 3);
   CHECK(mixed.json()["verified"] == 1);
 }

@@ -2,14 +2,13 @@
 // the middle of a load, bankd comes back with balances and history intact,
 // every transaction /app/tx reported Committed is still Committed, and the
 // sum of all balances equals the sum of all deposits.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -86,8 +85,7 @@ TEST_CASE("restart after SIGTERM keeps identity, balances and history", "[e2e][r
   CHECK(after.txids == before.txids);
   auto u0 = bankd.Client("user0");
   CHECK(Balance(u0, "current_account") == 60);
-  for (const auto& txid : before.txids)
-    CHECK(WaitForStatus(u0, *TxId::Parse(txid)) == "Committed");
+  for (const auto& txid : before.txids) CHECK(WaitForStatus(u0, *TxId::Parse(txid)) == "Committed");
   // Still writable, with ids after the old ones.
   auto member0 = bankd.Client("member0");
   TxId next = Deposit(member0, user0, "current_account", 1);
@@ -125,9 +123,10 @@ LoadOutcome RunLoadAndInterrupt(BankdProcess& bankd, const std::function<void()>
       const std::string path = kind == 0   ? "/app/deposit/" + user0 + "/current_account"
                                : kind == 1 ? "/app/transfer/current_account"
                                            : "/app/transfer/savings_account";
-      const json body = kind == 0   ? json{{"value", 1 + i % 7}}
-                        : kind == 1 ? json{{"value", 1}, {"user_id_to", user1}, {"account_name_to", "savings_account"}}
-                                    : json{{"value", 1}, {"user_id_to", user0}, {"account_name_to", "current_account"}};
+      const json body =
+          kind == 0   ? json{{"value", 1 + i % 7}}
+          : kind == 1 ? json{{"value", 1}, {"user_id_to", user1}, {"account_name_to", "savings_account"}}
+                      : json{{"value", 1}, {"user_id_to", user0}, {"account_name_to", "current_account"}};
       auto r = client->Request("POST", path, body.dump(), "application/json", key);
       if (!r.ok()) return;  // the node is gone
       if (r->status == 204 && r->txid()) {
@@ -146,7 +145,8 @@ LoadOutcome RunLoadAndInterrupt(BankdProcess& bankd, const std::function<void()>
         std::lock_guard lock(mu);
         // The most recent acknowledgements: the ones at the edge of commit.
         const size_t window = std::min<size_t>(out.acknowledged.size(), 20);
-        if (window > 0) candidate = out.acknowledged[out.acknowledged.size() - 1 - static_cast<size_t>(i) % window];
+        if (window > 0)
+          candidate = out.acknowledged[out.acknowledged.size() - 1 - static_cast<size_t>(i) % window];
       }
       if (candidate.seqno == 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));

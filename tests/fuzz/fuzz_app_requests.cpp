@@ -47,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto transfer = bankd::app::ParseTransferBody(input);
   CheckParsed(transfer);
   if (transfer.ok())
-    Check(transfer.value->value > 0 && !transfer.value->user_id_to.empty() && !transfer.value->account_name_to.empty());
+    Check(transfer.value->value > 0 && !transfer.value->user_id_to.empty() &&
+          !transfer.value->account_name_to.empty());
 
   // As a header value and as a transaction id.
   CheckParsed(bankd::app::ParseIdempotencyKey(input));

@@ -38,8 +38,10 @@ BankctlRun RunBankctl(const std::vector<std::string>& args) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
 
   std::vector<std::string> argv_store = {BANKCTL_PATH};
   argv_store.insert(argv_store.end(), args.begin(), args.end());
@@ -51,7 +53,8 @@ BankctlRun RunBankctl(const std::vector<std::string>& args) {
   std::vector<std::string> env_store;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry = *e;
-    if (entry.rfind("BANKCTL_", 0) == 0 || entry.rfind("XDG_CONFIG_HOME=", 0) == 0 || entry.rfind("HOME=", 0) == 0)
+    if (entry.rfind("BANKCTL_", 0) == 0 || entry.rfind("XDG_CONFIG_HOME=", 0) == 0 ||
+        entry.rfind("HOME=", 0) == 0)
       continue;
     env_store.push_back(entry);
   }

@@ -5,10 +5,9 @@
 //   CHECK(r.exit_code == 7);
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace bank::test {
 

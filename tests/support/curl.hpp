@@ -13,8 +13,8 @@ namespace bank::test {
 class BankdProcess;
 
 struct CurlResult {
-  int exit_code = -1;  // curl's own (0 when a response arrived)
-  long status = 0;     // HTTP status
+  int exit_code = -1;                          // curl's own (0 when a response arrived)
+  long status = 0;                             // HTTP status
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string header(const std::string& lowercase_name) const;
@@ -27,6 +27,7 @@ CurlResult RunCurl(const std::vector<std::string>& args);
 //  -X METHOD [-H 'Content-Type: application/json' --data-binary BODY] URL`.
 // `name` "" sends no client certificate; `extra` are more curl arguments.
 CurlResult Curl(const BankdProcess& bankd, const std::string& name, const std::string& method,
-                const std::string& path, const std::string& body = "", const std::vector<std::string>& extra = {});
+                const std::string& path, const std::string& body = "",
+                const std::vector<std::string>& extra = {});
 
 }  // namespace bank::test

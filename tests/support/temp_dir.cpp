@@ -18,8 +18,6 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::string VectorPath(const std::string& relative) {
-  return std::string(BANK_VECTORS_DIR) + "/" + relative;
-}
+std::string VectorPath(const std::string& relative) { return std::string(BANK_VECTORS_DIR) + "/" + relative; }
 
 }  // namespace bank::test

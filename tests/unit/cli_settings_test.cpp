@@ -253,9 +253,7 @@ TEST_CASE("config file errors: malformed, missing when named, profile without a 
     REQUIRE_FALSE(s.ok());
     CHECK(s.status().code() == Code::kUsage);
   }
-  SECTION("no config file at the default location is fine") {
-    CHECK(ResolveSettings(flags, env.fn()).ok());
-  }
+  SECTION("no config file at the default location is fine") { CHECK(ResolveSettings(flags, env.fn()).ok()); }
 }
 
 TEST_CASE("workspace: DIR, or DIR/sandbox_common when it exists", "[cli][settings]") {

@@ -1,4 +1,6 @@
 // Identities: keygen round trips, CCF ids against openssl, bad files.
+#include "bank/identity.hpp"
+
 #include <sys/stat.h>
 
 #include <array>
@@ -7,7 +9,6 @@
 #include <fstream>
 
 #include "bank/hash.hpp"
-#include "bank/identity.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace bank;
@@ -173,7 +174,8 @@ TEST_CASE("bad key and certificate files give one-line errors naming the file", 
 
 TEST_CASE("certificates issued by a service key are endorsed by it", "[identity]") {
   auto service_key = PrivateKey::GenerateEc(Curve::kP384);
-  auto service = Certificate::SelfSigned(*service_key, {.common_name = "CCF Service", .is_ca = true, .path_length = 0, .subject_alt_names = {}});
+  auto service = Certificate::SelfSigned(
+      *service_key, {.common_name = "CCF Service", .is_ca = true, .path_length = 0, .subject_alt_names = {}});
   REQUIRE(service.ok());
   auto node_key = PrivateKey::GenerateEc(Curve::kP384);
   auto node = Certificate::Issue(node_key->Public(),

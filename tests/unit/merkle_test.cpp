@@ -1,8 +1,8 @@
 // Merkle tree: proofs walk to the root for every leaf of every size, the
 // incremental tree agrees with a naive recomputation, historical roots hold.
-#include <catch2/catch.hpp>
-
 #include "bank/merkle.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace bank;
 

@@ -23,10 +23,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "bank/status.hpp"
 #include "bank/txid.hpp"
@@ -39,7 +38,7 @@ struct TlsConfig {
   std::string cert_path;    // optional client certificate
   std::string key_path;     // optional client key
   std::chrono::milliseconds timeout{30000};
-  bool verbose = false;     // request/response lines on stderr
+  bool verbose = false;  // request/response lines on stderr
 };
 
 struct RetryPolicy {
@@ -56,7 +55,7 @@ struct CcfError {
 
 struct Response {
   long status = 0;
-  std::string reason;  // the status line's reason phrase ("Not Found")
+  std::string reason;                          // the status line's reason phrase ("Not Found")
   std::map<std::string, std::string> headers;  // lowercase names
   std::string body;
 

@@ -9,7 +9,7 @@
 namespace bank {
 
 struct KeygenOptions {
-  std::string name;           // CN and file prefix
+  std::string name;  // CN and file prefix
   std::string directory = ".";
   Curve curve = Curve::kP384;
   bool encryption_key = false;  // also NAME_enc_{privk,pubk}.pem (RSA-2048)

@@ -14,15 +14,15 @@ namespace bank {
 // Stable: scripts branch on these via bankctl's exit code. Never renumber.
 enum class Code : int {
   kOk = 0,
-  kInternal = 1,       // a bug or an unexpected condition
-  kUsage = 2,          // bad command line / bad argument value
-  kInputFile = 3,      // a file is missing, unreadable or malformed
-  kAuth = 4,           // 401/403 from the service, or unusable credentials
-  kNotFound = 5,       // 404 from the service
-  kRejected = 6,       // the service refused the request (400, 409, ...)
-  kVerifyFailed = 7,   // a receipt, signature or ledger does not verify
-  kNetwork = 8,        // cannot connect, TLS failure, timeout, 5xx
-  kExists = 9,         // refused to overwrite / already running
+  kInternal = 1,      // a bug or an unexpected condition
+  kUsage = 2,         // bad command line / bad argument value
+  kInputFile = 3,     // a file is missing, unreadable or malformed
+  kAuth = 4,          // 401/403 from the service, or unusable credentials
+  kNotFound = 5,      // 404 from the service
+  kRejected = 6,      // the service refused the request (400, 409, ...)
+  kVerifyFailed = 7,  // a receipt, signature or ledger does not verify
+  kNetwork = 8,       // cannot connect, TLS failure, timeout, 5xx
+  kExists = 9,        // refused to overwrite / already running
 };
 
 class Status {
@@ -63,7 +63,7 @@ const char* CodeName(Code code);
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -88,23 +88,24 @@ class Result {
 namespace bank {
 inline const Status& ToStatus(const Status& s) { return s; }
 template <typename T>
-const Status& ToStatus(const Result<T>& r) { return r.status(); }
+const Status& ToStatus(const Result<T>& r) {
+  return r.status();
+}
 }  // namespace bank
 
 // Returns early from the enclosing function when `expr` (a Status or a
 // Result) is not OK.
-#define BANK_RETURN_IF_ERROR(expr)                      \
-  do {                                                  \
-    auto&& _bank_v = (expr);                            \
+#define BANK_RETURN_IF_ERROR(expr)                              \
+  do {                                                          \
+    auto&& _bank_v = (expr);                                    \
     const ::bank::Status& _bank_st = ::bank::ToStatus(_bank_v); \
-    if (!_bank_st.ok()) return _bank_st;                \
+    if (!_bank_st.ok()) return _bank_st;                        \
   } while (0)
 
 #define BANK_CONCAT_INNER(a, b) a##b
 #define BANK_CONCAT(a, b) BANK_CONCAT_INNER(a, b)
 // `BANK_ASSIGN_OR_RETURN(auto x, ComputeResult());`
-#define BANK_ASSIGN_OR_RETURN(lhs, expr)                              \
-  auto BANK_CONCAT(_bank_r_, __LINE__) = (expr);                      \
-  if (!BANK_CONCAT(_bank_r_, __LINE__).ok())                          \
-    return BANK_CONCAT(_bank_r_, __LINE__).status();                  \
+#define BANK_ASSIGN_OR_RETURN(lhs, expr)                                                      \
+  auto BANK_CONCAT(_bank_r_, __LINE__) = (expr);                                              \
+  if (!BANK_CONCAT(_bank_r_, __LINE__).ok()) return BANK_CONCAT(_bank_r_, __LINE__).status(); \
   lhs = std::move(BANK_CONCAT(_bank_r_, __LINE__)).value()
