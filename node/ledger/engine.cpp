@@ -23,6 +23,7 @@
 #include "bank/ledger_tables.hpp"
 #include "ledger/chunk_files.hpp"
 #include "ledger/commit_evidence.hpp"
+#include "ledger/engine_impl.hpp"
 #include "ledger/file_io.hpp"
 #include "ledger/group_commit.hpp"
 #include "ledger/loader.hpp"
@@ -37,8 +38,6 @@ namespace bl = bank::ledger;
 namespace {
 
 constexpr const char* kLockFile = "ledger.lock";
-constexpr const char* kClaimTable = "current_claim";
-constexpr const char* kClaimKey = "key";
 constexpr std::chrono::seconds kRecoveryBackoff{1};
 
 std::string JsonString(const std::string& s) { return nlohmann::json(s).dump(); }
@@ -98,81 +97,6 @@ bank::Status CheckSecretPresent(const std::string& directory, const std::string&
 }
 
 }  // namespace
-
-struct Engine::Impl {
-  Impl(EngineOptions o, std::string secret, CommitEvidence ce, int lock)
-      : options(std::move(o)), serialiser(std::move(secret)), evidence(std::move(ce)), lock_fd(lock) {}
-  ~Impl() { ::close(lock_fd); }
-
-  const EngineOptions options;
-  const std::string node_id = options.node_cert.PublicKeyId();
-  const std::string cert_pem = options.node_cert.Pem();
-  uint64_t view = 0;  // of new transactions; set once by Open
-  const Serialiser serialiser;
-  const CommitEvidence evidence;
-  const int lock_fd;
-
-  // One writer at a time. The writer reads `state` under this lock alone
-  // (nobody else modifies it) and takes state_mu exclusively only to apply.
-  std::mutex write_mu;
-  mutable std::shared_mutex state_mu;
-  LedgerState state;
-  std::unique_ptr<GroupCommit> commit;
-  // The last entry's storage, for the next (requires write_mu); one that
-  // grew past a megabyte (a big proposal) is let go instead.
-  std::string entry_buffer;
-
-  std::mutex signer_mu;
-  std::condition_variable signer_cv;
-  bool signer_stop = false;
-  std::chrono::steady_clock::time_point last_signature = std::chrono::steady_clock::now();
-  std::thread signer;
-
-  // Recovery after the group commit failed (RecoverLocked): not before.
-  std::chrono::steady_clock::time_point next_recovery{};  // requires write_mu
-
-  uint64_t last_snapshot_seqno = 0;  // requires write_mu
-  // Bytes of ledger entries since the last snapshot (after a restart, the
-  // chunks after the one it started from): what snapshot_min_ledger_growth
-  // measures.
-  uint64_t ledger_bytes_since_snapshot = 0;  // requires write_mu
-  std::unique_ptr<Snapshotter> snapshotter;  // null when snapshots are off
-
-  // Requires write_mu.
-  uint64_t UnsignedLocked() const {
-    const auto& sigs = state.signature_seqnos();
-    return state.last_seqno() - (sigs.empty() ? 0 : sigs.back());
-  }
-  // `snapshot`: a signature the store is captured at (it ends its chunk).
-  std::optional<bank::TxId> AppendLocked(bl::WriteSet&& writes, const bank::Digest& claims_digest,
-                                         bool signature, const std::optional<bank::Digest>& signed_root,
-                                         bool snapshot = false);
-  bank::TxId SignLocked();
-  // The node's certificate in public:ccf.gov.nodes.endorsed_certificates.
-  void RecordNodeCertificateLocked();
-  bl::WriteSet SignatureWritesLocked(const bank::TxId& txid, const bank::Digest& root);
-  // A snapshot is due at the signature transaction `seqno`: the interval
-  // has passed, the ledger has grown enough since the previous snapshot,
-  // and the snapshotter is idle (so that the previous size is known, and
-  // no second image of the store is held).
-  bool SnapshotDueLocked(uint64_t seqno) const {
-    if (!snapshotter || seqno - last_snapshot_seqno < options.snapshot_tx_interval) return false;
-    const double growth = options.snapshot_min_ledger_growth * static_cast<double>(snapshotter->LastSize());
-    return static_cast<double>(ledger_bytes_since_snapshot) >= growth && !snapshotter->Busy();
-  }
-  // Copies the store at the signature `txid` for the snapshotter.
-  void CaptureSnapshotLocked(const bank::TxId& txid);
-  // The snapshot evidence transaction (the snapshotter's hook).
-  std::optional<bank::TxId> AppendEvidence(uint64_t seqno, const bank::Digest& digest);
-  void RunSigner();
-  // OK when writes may go ahead: the group commit works, or it failed and
-  // the ledger was rolled back to its durable point and a new view's
-  // signature was made durable. Requires write_mu.
-  bank::Status WritableLocked();
-  bank::TxId LastTxId() const {  // requires write_mu or state_mu (any mode)
-    return state.LastTxId(view);
-  }
-};
 
 std::optional<bank::TxId> Engine::Impl::AppendLocked(bl::WriteSet&& writes, const bank::Digest& claims_digest,
                                                      bool signature,
@@ -424,7 +348,8 @@ Engine::WriteResult Engine::Write(const WriteFn& fn) {
   if (tx.claim() && std::none_of(writes.begin(), writes.end(), [](const bl::Write& w) {
         return w.table == kClaimTable && w.key == kClaimKey;
       }))
-    writes.push_back({kClaimTable, kClaimKey, nlohmann::json{{"claim", *tx.claim()}}.dump()});
+    // {"claim": text} as nlohmann writes it, without building the object.
+    writes.push_back({kClaimTable, kClaimKey, "{\"claim\":" + JsonString(*tx.claim()) + "}"});
   auto txid = m.AppendLocked(std::move(writes), claims, false, std::nullopt);
   if (!txid) return {false, m.LastTxId(), {}};
   if (m.UnsignedLocked() >= m.options.signature_tx_count) m.SignLocked();
@@ -478,116 +403,6 @@ std::optional<bank::Digest> Engine::LastSignedRoot() const {
 bank::Digest Engine::CurrentRoot() const {
   std::shared_lock lock(impl_->state_mu);
   return impl_->state.tree.Root();
-}
-
-namespace {
-
-struct ParsedEntry {
-  std::string bytes;
-  bl::EntryFrame frame;
-  bl::PublicDomain domain;
-};
-
-bank::Result<ParsedEntry> ReadEntry(const std::string& directory, const ChunkInfo& chunk,
-                                    const EntryLocation& at) {
-  ParsedEntry e;
-  BANK_ASSIGN_OR_RETURN(e.bytes,
-                        ReadChunkBytes(directory, chunk.first_seqno, chunk.last_seqno, at.offset, at.size));
-  BANK_ASSIGN_OR_RETURN(e.frame, bl::ParseFrame(e.bytes));
-  BANK_ASSIGN_OR_RETURN(e.domain, bl::ParsePublicDomain(e.frame.public_domain));
-  return e;
-}
-
-}  // namespace
-
-std::optional<ReceiptMaterial> Engine::Receipt(const bank::TxId& txid) const {
-  const Impl& m = *impl_;
-  uint64_t durable = m.commit->durable_seqno();
-  ReceiptMaterial out;
-  out.txid = txid;
-  ChunkInfo entry_chunk, signature_chunk;
-  EntryLocation entry_at, signature_at;
-  {
-    std::shared_lock lock(m.state_mu);
-    if (!m.state.Contains(txid)) return std::nullopt;
-    const auto& sigs = m.state.signature_seqnos();
-    // The first signature at or after txid signs a root covering it (its
-    // own root, for a signature transaction).
-    auto it = std::lower_bound(sigs.begin(), sigs.end(), txid.seqno);
-    if (it == sigs.end() || *it > durable) return std::nullopt;
-    out.signature_txid = {m.state.ViewOf(*it), *it};
-    out.is_signature_transaction = *it == txid.seqno;
-    if (!out.is_signature_transaction) out.proof = m.state.tree.Proof(txid.seqno, *it);
-    entry_at = m.state.location(txid.seqno);
-    signature_at = m.state.location(*it);
-    const ChunkInfo& ec = m.state.chunks[entry_at.chunk];
-    const ChunkInfo& sc = m.state.chunks[signature_at.chunk];
-    entry_chunk = {ec.first_seqno, ec.last_seqno, 0, {}};
-    signature_chunk = {sc.first_seqno, sc.last_seqno, 0, {}};
-  }
-  // Both entries are durable, hence in their files: read them without locks.
-  auto fail = [&](const bank::Status& st) -> std::optional<ReceiptMaterial> {
-    std::fprintf(stderr, "bankd: ledger: no receipt for %s: %s\n", txid.ToString().c_str(),
-                 st.message().c_str());
-    return std::nullopt;
-  };
-  auto entry = ReadEntry(m.options.directory, entry_chunk, entry_at);
-  if (!entry.ok()) return fail(entry.status());
-  auto signature_entry =
-      out.is_signature_transaction ? entry : ReadEntry(m.options.directory, signature_chunk, signature_at);
-  if (!signature_entry.ok()) return fail(signature_entry.status());
-  const bl::Table* sig_table = signature_entry->domain.Find(bl::kSignatures);
-  const bl::Table* cose_table = signature_entry->domain.Find(bl::kCoseSignatures);
-  auto sig_value = sig_table ? sig_table->Get(bl::kSingletonKey) : std::nullopt;
-  auto cose_value = cose_table ? cose_table->Get(bl::kSingletonKey) : std::nullopt;
-  if (!sig_value || !cose_value)
-    return fail(bank::Status::InputFile("the signature transaction has no signatures"));
-  auto signature = bl::ParsePrimarySignature(*sig_value);
-  if (!signature.ok()) return fail(signature.status());
-  auto cose_b64 = bl::JsonString(*cose_value);
-  if (!cose_b64) return fail(bank::Status::InputFile("the COSE signature is not a JSON string"));
-  auto cose_bytes = bank::Base64Decode(*cose_b64);
-  if (!cose_bytes.ok()) return fail(cose_bytes.status());
-  auto sign1 = bank::cose::ParseSign1(*cose_bytes);
-  if (!sign1.ok()) return fail(sign1.status());
-
-  out.write_set_digest = bl::WriteSetDigest(entry->frame);
-  out.commit_evidence = m.evidence.For(txid);
-  if (entry->domain.commit_evidence_digest != bank::Sha256(out.commit_evidence))
-    return fail(bank::Status::InputFile("the recorded commit evidence digest is not this service's"));
-  out.claims_digest = entry->domain.claims_digest;
-  if (out.claims_digest && *out.claims_digest != bank::Digest{}) {
-    auto writes = m.serialiser.Writes(entry->frame, entry->domain);
-    if (!writes.ok()) return fail(writes.status());
-    for (const auto& w : *writes) {
-      if (w.table != kClaimTable || w.key != kClaimKey || !w.value) continue;
-      auto j = nlohmann::json::parse(*w.value, nullptr, false);
-      if (j.is_object() && j.contains("claim") && j["claim"].is_string())
-        out.claim = j["claim"].get<std::string>();
-    }
-  }
-  out.root = signature->root;
-  out.signature = std::move(signature->signature);
-  out.node_cert_pem = std::move(signature->cert_pem);
-  out.cose_protected_header = std::move(sign1->protected_bytes);
-  out.cose_signature = std::move(sign1->signature);
-  return out;
-}
-
-bank::Receipt JsonReceiptOf(const ReceiptMaterial& m) {
-  bank::Receipt r;
-  r.node_cert_pem = m.node_cert_pem;
-  if (auto cert = bank::Certificate::FromPem(m.node_cert_pem); cert.ok()) r.node_id = cert->PublicKeyId();
-  if (m.is_signature_transaction) {
-    // CCF's form for a signature transaction: the signed root is the leaf.
-    r.signed_leaf = m.root;
-    r.is_signature_transaction = true;
-  } else {
-    r.leaf_components = bank::ReceiptLeaf{m.write_set_digest, m.commit_evidence, m.claims_digest, m.claim};
-    r.proof = m.proof;
-  }
-  r.signature = m.signature;
-  return r;
 }
 
 bank::TxId Engine::Sign() {
