@@ -140,9 +140,12 @@ void Store::Put(Table& table, RowPtr row) {
     o->first.text = row->key;
     o->second = row.get();
   }
-  RowPtr old(table.slots[slot]);
-  table.slots.Set(slot, row.release(), images_live);
-  Retire(std::move(old));
+  // The old row is taken over only once the slot no longer holds it (a
+  // chunk's copy may throw).
+  const Row* old = table.slots[slot];
+  table.slots.Set(slot, row.get(), images_live);
+  row.release();  // the store's now
+  Retire(RowPtr(old));
 }
 
 bool Store::Remove(Table& table, std::string_view key) {
@@ -155,14 +158,14 @@ bool Store::Remove(Table& table, std::string_view key) {
   if (!erased) return false;
   const size_t slot = *erased;
   auto images_live = [this] { return ImagesLive(); };
-  RowPtr old(table.slots[slot]);
+  const Row* old = table.slots[slot];
   // The last row moves into the freed slot.
   if (slot + 1 != table.slots.size()) {
     table.slots.Set(slot, table.slots.back(), images_live);
     table.rows.SetSlot(table.slots[slot]->key, slot);
   }
   table.slots.PopBack(images_live);
-  Retire(std::move(old));
+  Retire(RowPtr(old));
   return true;
 }
 
