@@ -19,6 +19,17 @@ using namespace bank::test;  // the peers of tests/support/tls_peers.hpp
 
 namespace {
 
+// `openssl s_server` under a fresh PKI, serving /hello.txt ("hello").
+std::string HelloDir(const TempDir& www) {
+  WriteText(www / "hello.txt", "hello");
+  return www.path().string();
+}
+struct HelloServer {
+  Pki pki;
+  TempDir www;
+  OpensslServer server{pki, HelloDir(www)};
+};
+
 RetryPolicy FastRetry(int attempts) {
   RetryPolicy r;
   r.max_attempts = attempts;
@@ -69,13 +80,10 @@ TEST_CASE("s_server: a different CA fails with kNetwork naming the server", "[ht
 TEST_CASE("s_server: every certificate of a CA file is trusted, not only its first", "[http]") {
   // As a client keeps the service certificates from before and after a
   // disaster recovery (a new service identity) in one file.
-  Pki pki;
-  TempDir www;
-  WriteText(www / "hello.txt", "hello");
-  OpensslServer server(pki, www.path().string());
-  TlsConfig config = pki.Config(server.port());
-  config.cacert_path = www / "bundle.pem";
-  WriteText(config.cacert_path, *ReadFile(pki.other_ca) + *ReadFile(pki.ca));
+  HelloServer hello;
+  TlsConfig config = hello.pki.Config(hello.server.port());
+  config.cacert_path = hello.www / "bundle.pem";
+  WriteText(config.cacert_path, *ReadFile(hello.pki.other_ca) + *ReadFile(hello.pki.ca));
   auto client = HttpClient::Create(config, FastRetry(1));
   REQUIRE(client.ok());
   auto r = client->Get("/hello.txt");
@@ -85,11 +93,9 @@ TEST_CASE("s_server: every certificate of a CA file is trusted, not only its fir
 }
 
 TEST_CASE("s_server: no client certificate, no response", "[http]") {
-  Pki pki;
-  TempDir www;
-  WriteText(www / "hello.txt", "hello");
-  OpensslServer server(pki, www.path().string());
-  auto client = HttpClient::Create(pki.Config(server.port(), /*with_client_cert=*/false), FastRetry(1));
+  HelloServer hello;
+  auto client =
+      HttpClient::Create(hello.pki.Config(hello.server.port(), /*with_client_cert=*/false), FastRetry(1));
   REQUIRE(client.ok());
   auto r = client->Get("/hello.txt");
   REQUIRE_FALSE(r.ok());
@@ -97,12 +103,9 @@ TEST_CASE("s_server: no client certificate, no response", "[http]") {
 }
 
 TEST_CASE("s_server: the host name is checked (certificate is for IP 127.0.0.1, not localhost)", "[http]") {
-  Pki pki;
-  TempDir www;
-  WriteText(www / "hello.txt", "hello");
-  OpensslServer server(pki, www.path().string());
-  TlsConfig config = pki.Config(server.port());
-  config.server = "https://localhost:" + std::to_string(server.port());
+  HelloServer hello;
+  TlsConfig config = hello.pki.Config(hello.server.port());
+  config.server = "https://localhost:" + std::to_string(hello.server.port());
   auto client = HttpClient::Create(config, FastRetry(1));
   REQUIRE(client.ok());
   auto r = client->Get("/hello.txt");
